@@ -1,0 +1,50 @@
+/**
+ * The command line: commander builds the commands, the library does the work, and every
+ * failure ends here as one line and an exit code (2 bad input, 1 failed gate or training,
+ * 130/143 interrupted). A stack trace only with --debug.
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerTrain } from './train.js';
+
+/** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
+const oneLine = (str: string): string => `digit-train: ${str.split('\n')[0].replace(/^error: /, '')}\n`;
+
+export function buildProgram(): Command {
+  const program = new Command('digit-train')
+    .description('Train, check and use MNIST digit classifiers: backpropagation + mini-batch SGD on typed arrays.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces of errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(oneLine(str)) });
+  program.enablePositionalOptions(false);
+  registerTrain(program);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(str)) });
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`digit-train: ${err.message}\n`);
+      if (debug) process.stderr.write(`${err.stack}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`digit-train: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);
+    else process.stderr.write('(run again with --debug for the stack trace, and please report it)\n');
+    return 70;
+  }
+}

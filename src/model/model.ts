@@ -1,0 +1,210 @@
+/**
+ * Model files: JSON, a strict superset of Nielsen's network2.py format, so network2.load()
+ * reads our sigmoid models and we read its files:
+ *
+ *   sizes    [784, 30, 10]
+ *   weights  per layer, [n_out][n_in]: weights[l][j][k] = from neuron k to neuron j
+ *   biases   per layer, [n_out][1]: each bias in a one-element array
+ *   cost     "QuadraticCost" | "CrossEntropyCost" ("LogLikelihoodCost" for a softmax output)
+ *   digitTrain  everything else (format version, activations, hyperparameters, seed, dataset,
+ *               history, the state --resume needs, final metrics); absent in network2's files.
+ *
+ * Numbers are written by JSON.stringify, the shortest text that reads back as the same
+ * Float64, so save → load is exact. Files are written to a temporary name in the same
+ * directory and renamed: an existing file is only ever replaced by a complete new one.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { describeFsError } from '../data/idx.js';
+import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
+import { allocateNetwork, type Init, type Network } from '../nn/network.js';
+import type { TrainOptions, TrainProgress } from '../nn/train.js';
+
+export const FORMAT_VERSION = 1;
+
+export interface ModelMeta {
+  format: number;
+  activation: Activation;
+  output: OutputActivation;
+  init: Init | 'file';
+  seed: number;
+  options: TrainOptions;
+  dataset: { name: string; trainSize: number; sha256?: Record<string, string> };
+  progress: TrainProgress;
+  /** Momentum velocity, laid out as Network.params (only when momentum is on). */
+  velocity?: number[];
+  /** The model these weights started from (--init), if any. */
+  initFrom?: string;
+  version: string;
+  created: string;
+}
+
+export interface Model {
+  net: Network;
+  /** null for a network2.py file. */
+  meta: ModelMeta | null;
+}
+
+export class ModelError extends UserError {
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ModelError';
+  }
+}
+
+function nielsenCost(cost: Cost, output: OutputActivation): string {
+  if (output === 'softmax') return 'LogLikelihoodCost';
+  return cost === 'quadratic' ? 'QuadraticCost' : 'CrossEntropyCost';
+}
+
+/** The JSON text of a model. Throws if any parameter is not finite (such a file is never written). */
+export function modelToJson(model: Model): string {
+  const { net } = model;
+  const weights: number[][][] = [];
+  const biases: number[][][] = [];
+  for (let l = 0; l + 1 < net.sizes.length; l++) {
+    const nIn = net.sizes[l];
+    const nOut = net.sizes[l + 1];
+    const W = net.W[l];
+    const rows: number[][] = [];
+    for (let j = 0; j < nOut; j++) {
+      const row = new Array<number>(nIn);
+      for (let k = 0; k < nIn; k++) row[k] = W[k * nOut + j];
+      rows.push(row);
+    }
+    weights.push(rows);
+    biases.push(Array.from(net.b[l], (v) => [v]));
+  }
+  for (let i = 0; i < net.params.length; i++) {
+    if (!Number.isFinite(net.params[i])) throw new RangeError('the model holds NaN or infinite parameters; it is not written');
+  }
+  const doc: Record<string, unknown> = { sizes: net.sizes, weights, biases, cost: nielsenCost(net.cost, net.output) };
+  if (model.meta) doc.digitTrain = model.meta;
+  return JSON.stringify(doc);
+}
+
+/** Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx');
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* it may not exist */
+    }
+    throw new UserError(`${path}: cannot write the model (${describeFsError(err)})`);
+  }
+}
+
+export function saveModel(path: string, model: Model): void {
+  writeFileAtomic(path, modelToJson(model));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses and validates a model file's text; every problem is a ModelError naming `file`. */
+export function parseModel(text: string, file: string): Model {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ModelError(file, `not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(doc)) throw new ModelError(file, 'is not a JSON object');
+  const { sizes, weights, biases, cost } = doc;
+  if (!Array.isArray(sizes) || sizes.length < 2) throw new ModelError(file, 'sizes must be an array of at least two layer sizes');
+  sizes.forEach((n, l) => {
+    if (!Number.isInteger(n) || (n as number) < 1) throw new ModelError(file, `sizes[${l}] is ${JSON.stringify(n)}, not a positive integer`);
+  });
+  const L = sizes.length - 1;
+  if (!Array.isArray(weights)) throw new ModelError(file, 'weights is missing or not an array');
+  if (!Array.isArray(biases)) throw new ModelError(file, 'biases is missing or not an array');
+  if (weights.length !== L) throw new ModelError(file, `weights has ${weights.length} layers, sizes needs ${L}`);
+  if (biases.length !== L) throw new ModelError(file, `biases has ${biases.length} layers, sizes needs ${L}`);
+
+  const meta = doc.digitTrain === undefined ? null : checkMeta(doc.digitTrain, file);
+  let costName: Cost;
+  let output: OutputActivation = meta?.output ?? 'sigmoid';
+  if (cost === 'QuadraticCost') costName = 'quadratic';
+  else if (cost === 'CrossEntropyCost') costName = 'cross-entropy';
+  else if (cost === 'LogLikelihoodCost') {
+    costName = 'cross-entropy';
+    output = 'softmax';
+  } else throw new ModelError(file, `cost ${JSON.stringify(cost)} is not QuadraticCost, CrossEntropyCost or LogLikelihoodCost`);
+  if (meta && meta.output !== output) throw new ModelError(file, `cost ${cost} does not fit digitTrain.output ${meta.output}`);
+
+  const net = allocateNetwork({ sizes: sizes as number[], activation: meta?.activation ?? 'sigmoid', output, cost: costName });
+  for (let l = 0; l < L; l++) {
+    const nIn = net.sizes[l];
+    const nOut = net.sizes[l + 1];
+    const rows = weights[l];
+    if (!Array.isArray(rows)) throw new ModelError(file, `weights[${l}] is not an array`);
+    if (rows.length !== nOut) throw new ModelError(file, `weights[${l}] has ${rows.length} rows, sizes[${l + 1}] is ${nOut}`);
+    const W = net.W[l];
+    for (let j = 0; j < nOut; j++) {
+      const row = rows[j];
+      if (!Array.isArray(row)) throw new ModelError(file, `weights[${l}][${j}] is not an array`);
+      if (row.length !== nIn) throw new ModelError(file, `weights[${l}][${j}] has ${row.length} columns, sizes[${l}] is ${nIn}`);
+      for (let k = 0; k < nIn; k++) {
+        const v = row[k];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelError(file, `weights[${l}][${j}][${k}] is ${JSON.stringify(v)}, not a finite number`);
+        W[k * nOut + j] = v;
+      }
+    }
+    const bs = biases[l];
+    if (!Array.isArray(bs)) throw new ModelError(file, `biases[${l}] is not an array`);
+    if (bs.length !== nOut) throw new ModelError(file, `biases[${l}] has ${bs.length} rows, sizes[${l + 1}] is ${nOut}`);
+    for (let j = 0; j < nOut; j++) {
+      const cell = bs[j];
+      const v = Array.isArray(cell) && cell.length === 1 ? cell[0] : cell;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelError(file, `biases[${l}][${j}] is ${JSON.stringify(cell)}, not a finite number (or [number])`);
+      net.b[l][j] = v;
+    }
+  }
+  if (meta?.velocity !== undefined) {
+    const v = meta.velocity;
+    if (!Array.isArray(v) || v.length !== net.params.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new ModelError(file, `digitTrain.velocity must hold ${net.params.length} finite numbers`);
+    }
+  }
+  return { net, meta };
+}
+
+function checkMeta(m: unknown, file: string): ModelMeta {
+  if (!isObject(m)) throw new ModelError(file, 'digitTrain is not an object');
+  if (m.format !== FORMAT_VERSION) throw new ModelError(file, `digitTrain.format ${JSON.stringify(m.format)} is not ${FORMAT_VERSION} (written by another version of digit-train?)`);
+  if (!ACTIVATIONS.includes(m.activation as Activation)) throw new ModelError(file, `digitTrain.activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
+  if (!OUTPUTS.includes(m.output as OutputActivation)) throw new ModelError(file, `digitTrain.output ${JSON.stringify(m.output)} is not one of ${OUTPUTS.join(', ')}`);
+  if (!isObject(m.options)) throw new ModelError(file, 'digitTrain.options is missing');
+  if (!isObject(m.progress) || !Array.isArray(m.progress.history)) throw new ModelError(file, 'digitTrain.progress is missing or has no history');
+  const p = m.progress;
+  for (const key of ['epoch', 'batchInEpoch', 'rngState', 'eta'] as const) {
+    if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new ModelError(file, `digitTrain.progress.${key} is not a finite number`);
+  }
+  if (!Number.isInteger(m.seed)) throw new ModelError(file, 'digitTrain.seed is not an integer');
+  return m as unknown as ModelMeta;
+}
+
+export function loadModel(path: string): Model {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ModelError(path, describeFsError(err));
+  }
+  return parseModel(text, path);
+}
+
+/** The momentum velocity stored in a model, as a Float64Array (undefined when none). */
+export function storedVelocity(model: Model): Float64Array | undefined {
+  return model.meta?.velocity ? Float64Array.from(model.meta.velocity) : undefined;
+}

@@ -1,0 +1,270 @@
+/**
+ * The epoch loop: shuffle, mini-batch SGD steps, evaluation. It never prints; progress goes
+ * out through callbacks (progress bar, --json lines, checkpoints and Ctrl-C plug in there).
+ *
+ * Everything a run needs to continue exactly where it stopped is in `TrainProgress`, which the
+ * model file stores: an interrupted run resumed from it ends with the same model, bit for bit,
+ * as a run that was never interrupted.
+ */
+import type { DigitSet } from '../data/dataset.js';
+import { evaluateSet, trainMiniBatch, type EvalResult, type StepOptions } from './kernels.js';
+import type { Network } from './network.js';
+import { Random } from './random.js';
+import { createWorkspace, type Workspace } from './workspace.js';
+
+export interface TrainOptions {
+  /** Learning rate η. */
+  eta: number;
+  /** Mini-batch size m. */
+  batch: number;
+  /** L2 regularisation λ (network2.py's semantics); 0 for none. */
+  lambda: number;
+  /** Classical momentum μ; 0 for plain SGD. */
+  momentum: number;
+  /** Shuffle the training order every epoch (seeded Fisher–Yates). */
+  shuffle: boolean;
+  /** Halve η when the validation accuracy has not improved for this many epochs (0: never). */
+  etaPatience: number;
+  /** With etaPatience: stop once η has been halved this many times (0: never stop for that). */
+  etaHalvings: number;
+  /** Stop after this many epochs without a validation improvement (0: never). */
+  earlyStop: number;
+  /** Also compute the accuracy on the whole training set each epoch (a full extra pass). */
+  trainAccuracy: boolean;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  eta: 3.0,
+  batch: 10,
+  lambda: 0,
+  momentum: 0,
+  shuffle: true,
+  etaPatience: 0,
+  etaHalvings: 0,
+  earlyStop: 0,
+  trainAccuracy: false,
+};
+
+/** What one epoch measured. Accuracies are fractions in [0, 1]. */
+export interface EpochRecord {
+  epoch: number;
+  /** Average cost over the epoch's training examples, each measured in the forward pass of its
+   *  mini-batch, before that batch's step (plus the L2 term when λ > 0). */
+  trainCost: number;
+  trainAccuracy?: number;
+  test?: SetScore;
+  validation?: SetScore;
+  /** η used during this epoch. */
+  eta: number;
+  trainSeconds: number;
+  evalSeconds: number;
+}
+
+export interface SetScore {
+  correct: number;
+  count: number;
+  accuracy: number;
+  cost: number;
+}
+
+/** The state of a run between two mini-batches; stored in model files for --resume. */
+export interface TrainProgress {
+  /** Completed epochs. */
+  epoch: number;
+  /** Mini-batches already done in epoch `epoch + 1` (0 between epochs). */
+  batchInEpoch: number;
+  /** The generator's state at the start of epoch `epoch + 1` (before its shuffle). */
+  rngState: number;
+  /** The running cost sum and example count of the epoch in progress. */
+  epochCostSum: number;
+  epochSeen: number;
+  epochTrainSeconds: number;
+  /** Current η (a schedule may have lowered it). */
+  eta: number;
+  halvings: number;
+  /** Best validation accuracy so far, the epoch it was reached, epochs since. */
+  bestAccuracy: number;
+  bestEpoch: number;
+  sinceBest: number;
+  /** true once a schedule or early stopping has ended the run. */
+  finished: boolean;
+  history: EpochRecord[];
+}
+
+export function newProgress(rng: Random, eta: number): TrainProgress {
+  return {
+    epoch: 0,
+    batchInEpoch: 0,
+    rngState: rng.state,
+    epochCostSum: 0,
+    epochSeen: 0,
+    epochTrainSeconds: 0,
+    eta,
+    halvings: 0,
+    bestAccuracy: -1,
+    bestEpoch: 0,
+    sinceBest: 0,
+    finished: false,
+    history: [],
+  };
+}
+
+export interface TrainData {
+  train: DigitSet;
+  test?: DigitSet | null;
+  validation?: DigitSet | null;
+}
+
+export interface TrainCallbacks {
+  /** After every mini-batch: batches done and in all, in this epoch. */
+  onBatch?: (done: number, total: number) => void;
+  /** Asked after every mini-batch: true ends the run there (the progress stays resumable). */
+  shouldStop?: () => boolean;
+}
+
+/** L2 penalty (λ / 2n) Σ w² over all weights (network2.py's). */
+export function l2Penalty(net: Network, lambda: number, n: number): number {
+  if (lambda === 0) return 0;
+  let s = 0;
+  for (const W of net.W) for (let i = 0; i < W.length; i++) s += W[i] * W[i];
+  return (0.5 * lambda * s) / n;
+}
+
+export class NonFiniteError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+  ) {
+    super(`the cost became NaN or infinite in epoch ${epoch}, mini-batch ${batch}`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/**
+ * A training run: the network, its data, the options, and the progress. Buffers are allocated
+ * here, once.
+ */
+export class Trainer {
+  readonly ws: Workspace;
+  readonly evalWs: Workspace;
+  readonly order: Int32Array;
+  /** Parameters of the best epoch so far (by validation accuracy), when early stopping keeps them. */
+  readonly best: Float64Array | null;
+
+  constructor(
+    readonly net: Network,
+    readonly data: TrainData,
+    readonly options: TrainOptions,
+    readonly progress: TrainProgress,
+    velocity?: Float64Array,
+  ) {
+    if (options.batch > data.train.count) throw new RangeError(`batch ${options.batch} is larger than the training set (${data.train.count})`);
+    this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
+    if (velocity) this.ws.velocity.set(velocity);
+    this.evalWs = createWorkspace(net, 100);
+    this.order = new Int32Array(data.train.count);
+    this.best = options.earlyStop > 0 || options.etaPatience > 0 ? new Float64Array(net.params.length) : null;
+  }
+
+  /** Momentum velocity (empty when momentum is off). */
+  get velocity(): Float64Array {
+    return this.ws.velocity;
+  }
+
+  private stepOptions(): StepOptions {
+    return { eta: this.progress.eta, lambda: this.options.lambda, n: this.data.train.count, momentum: this.options.momentum };
+  }
+
+  /**
+   * Runs (or finishes) one epoch. Returns its record, or null when `shouldStop` ended it
+   * mid-way (the progress then says where to resume).
+   */
+  runEpoch(cb: TrainCallbacks = {}): EpochRecord | null {
+    const { net, ws, order, options, progress } = this;
+    const train = this.data.train;
+    const n = train.count;
+    const m = options.batch;
+    const batches = Math.ceil(n / m);
+    // The order of this epoch depends only on the generator's state at its start, so a run
+    // resumed mid-epoch recomputes it exactly.
+    const rng = new Random(progress.rngState);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (options.shuffle) rng.shuffle(order);
+    const step = this.stepOptions();
+    const t0 = performance.now();
+    for (let b = progress.batchInEpoch; b < batches; b++) {
+      const start = b * m;
+      const size = Math.min(m, n - start);
+      const c = trainMiniBatch(net, ws, train, order, start, size, step);
+      if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
+      progress.epochCostSum += c;
+      progress.epochSeen += size;
+      progress.batchInEpoch = b + 1;
+      cb.onBatch?.(b + 1, batches);
+      if (b + 1 < batches && cb.shouldStop?.()) {
+        progress.epochTrainSeconds += (performance.now() - t0) / 1000;
+        return null;
+      }
+    }
+    const trainSeconds = progress.epochTrainSeconds + (performance.now() - t0) / 1000;
+    if (!allFinite(net.params)) throw new NonFiniteError(progress.epoch + 1, batches);
+
+    const t1 = performance.now();
+    const record: EpochRecord = {
+      epoch: progress.epoch + 1,
+      trainCost: progress.epochCostSum / progress.epochSeen + l2Penalty(net, options.lambda, n),
+      eta: progress.eta,
+      trainSeconds,
+      evalSeconds: 0,
+    };
+    if (options.trainAccuracy) record.trainAccuracy = score(evaluateSet(net, this.evalWs, train)).accuracy;
+    if (this.data.validation) record.validation = score(evaluateSet(net, this.evalWs, this.data.validation));
+    if (this.data.test) record.test = score(evaluateSet(net, this.evalWs, this.data.test));
+    record.evalSeconds = (performance.now() - t1) / 1000;
+
+    progress.history.push(record);
+    progress.epoch += 1;
+    progress.batchInEpoch = 0;
+    progress.rngState = rng.state;
+    progress.epochCostSum = 0;
+    progress.epochSeen = 0;
+    progress.epochTrainSeconds = 0;
+    this.afterEpoch(record);
+    return record;
+  }
+
+  /** η schedule and early stopping, by validation accuracy (test accuracy when there is no validation set). */
+  private afterEpoch(record: EpochRecord): void {
+    const { options, progress } = this;
+    const monitored = record.validation ?? record.test;
+    if (!monitored) return;
+    if (monitored.accuracy > progress.bestAccuracy) {
+      progress.bestAccuracy = monitored.accuracy;
+      progress.bestEpoch = record.epoch;
+      progress.sinceBest = 0;
+      this.best?.set(this.net.params);
+      return;
+    }
+    progress.sinceBest += 1;
+    if (options.earlyStop > 0 && progress.sinceBest >= options.earlyStop) progress.finished = true;
+    if (options.etaPatience > 0 && progress.sinceBest % options.etaPatience === 0) {
+      progress.eta /= 2;
+      progress.halvings += 1;
+      if (options.etaHalvings > 0 && progress.halvings >= options.etaHalvings) progress.finished = true;
+    }
+  }
+}
+
+function score(r: EvalResult): SetScore {
+  return { correct: r.correct, count: r.count, accuracy: r.correct / r.count, cost: r.cost };
+}
+
+export function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+/** Accuracy and cost of `net` on `set` (allocates its own small workspace). */
+export function evaluate(net: Network, set: DigitSet, record?: { predicted?: Uint8Array; outputs?: Float64Array }): SetScore {
+  return score(evaluateSet(net, createWorkspace(net, 100), set, record));
+}
