@@ -11,3 +11,4 @@ export * from './nn/backprop.js';
 export * from './nn/kernels.js';
 export * from './nn/train.js';
 export * from './model/model.js';
+export * from './nn/gradcheck.js';

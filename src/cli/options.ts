@@ -86,9 +86,10 @@ export function optionKey(spec: OptionSpec): string {
 /** Adds every option of the table to a commander command; values stay raw strings until `parseOptions`. */
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
-    const opt = new Option(spec.flags, spec.choices ? `${spec.description} (${spec.choices.join(', ')})` : spec.description);
-    if (spec.defaultText !== undefined) opt.default(undefined, spec.defaultText);
-    else if (spec.default !== undefined && !spec.flags.startsWith('--no-')) opt.default(spec.default);
+    let text = spec.choices ? `${spec.description} (${spec.choices.join(', ')})` : spec.description;
+    if (spec.defaultText !== undefined) text += ` (default: ${spec.defaultText})`;
+    const opt = new Option(spec.flags, text);
+    if (spec.default !== undefined && !spec.flags.startsWith('--no-')) opt.default(spec.default);
     cmd.addOption(opt);
   }
   return cmd;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { gatherImage } from '../../src/data/dataset.js';
+import { backprop, feedforward, sgdStep } from '../../src/nn/backprop.js';
+import { ACTIVATIONS, COSTS, OUTPUTS } from '../../src/nn/functions.js';
+import { evaluateSet, trainMiniBatch } from '../../src/nn/kernels.js';
+import { cloneNetwork, createNetwork } from '../../src/nn/network.js';
+import { Random } from '../../src/nn/random.js';
+import { newProgress, Trainer, DEFAULT_TRAIN_OPTIONS } from '../../src/nn/train.js';
+import { createWorkspace } from '../../src/nn/workspace.js';
+import { randomSet } from '../helpers.js';
+
+const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe('fast kernels agree with the readable backprop', () => {
+  const set = randomSet(40, 6, 6, 4);
+  for (const activation of ACTIVATIONS) {
+    for (const output of OUTPUTS) {
+      for (const cost of COSTS) {
+        for (const hidden of [[7], [12, 5]]) {
+          it(`one step, 36-${hidden.join('-')}-4 ${activation}/${output}/${cost}`, () => {
+            const fast = createNetwork({ sizes: [36, ...hidden, 4], activation, output, cost }, new Random(9), 'scaled');
+            const slow = cloneNetwork(fast);
+            const m = 8;
+            const order = Int32Array.from({ length: 40 }, (_, i) => (i * 7) % 40);
+            const wsFast = createWorkspace(fast, m);
+            const fastCost = trainMiniBatch(fast, wsFast, set, order, 8, m, { eta: 0.7, lambda: 0, n: 40, momentum: 0 });
+            const ws = createWorkspace(slow, m);
+            for (let x = 0; x < m; x++) {
+              gatherImage(set, order[8 + x], ws.a[0], x * 36);
+              ws.y[x] = set.labels[order[8 + x]];
+            }
+            feedforward(slow, ws, m);
+            const slowCost = backprop(slow, ws, m);
+            sgdStep(slow, ws, 0.7);
+            expect(fastCost).toBe(slowCost); // the forward pass is the same bit for bit
+            expect(maxDiff(fast.params, slow.params)).toBeLessThan(1e-14);
+            expect(maxDiff(fast.params, slow.params)).toBeGreaterThanOrEqual(0);
+          });
+        }
+      }
+    }
+  }
+
+  it('L2 and momentum: the step is network2.py\'s w ← (1 − ηλ/n)w − η∇ and v ← μv − η∇, p ← p + v', () => {
+    const base = createNetwork({ sizes: [36, 7, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'cross-entropy' }, new Random(3), 'scaled');
+    const order = Int32Array.from({ length: 40 }, (_, i) => i);
+    const opt = { eta: 0.5, lambda: 5, n: 40, momentum: 0.9 };
+    const fast = cloneNetwork(base);
+    const wsFast = createWorkspace(fast, 10, true);
+    trainMiniBatch(fast, wsFast, set, order, 0, 10, opt);
+    trainMiniBatch(fast, wsFast, set, order, 10, 10, opt);
+
+    const slow = cloneNetwork(base);
+    const ws = createWorkspace(slow, 10);
+    const v = new Float64Array(slow.params.length);
+    const isWeight = new Uint8Array(slow.params.length);
+    let at = 0;
+    for (const [nIn, nOut] of [[36, 7], [7, 4]]) {
+      isWeight.fill(1, at, at + nIn * nOut);
+      at += nIn * nOut + nOut;
+    }
+    for (const start of [0, 10]) {
+      for (let x = 0; x < 10; x++) {
+        gatherImage(set, start + x, ws.a[0], x * 36);
+        ws.y[x] = set.labels[start + x];
+      }
+      feedforward(slow, ws, 10);
+      backprop(slow, ws, 10);
+      for (let i = 0; i < v.length; i++) {
+        const g = ws.grad[i] + (isWeight[i] ? (opt.lambda / opt.n) * slow.params[i] : 0);
+        v[i] = opt.momentum * v[i] - opt.eta * g;
+      }
+      for (let i = 0; i < v.length; i++) slow.params[i] += v[i];
+    }
+    expect(maxDiff(fast.params, slow.params)).toBeLessThan(1e-13);
+  });
+
+  it('evaluation matches the readable forward pass', () => {
+    const net = createNetwork({ sizes: [36, 7, 4], activation: 'relu', output: 'softmax', cost: 'cross-entropy' }, new Random(4), 'scaled');
+    const predicted = new Uint8Array(40);
+    const r = evaluateSet(net, createWorkspace(net, 16), set, { predicted });
+    const ws = createWorkspace(net, 40);
+    for (let x = 0; x < 40; x++) gatherImage(set, x, ws.a[0], x * 36);
+    feedforward(net, ws, 40);
+    let correct = 0;
+    for (let x = 0; x < 40; x++) {
+      const out = Array.from(ws.a[2].subarray(x * 4, x * 4 + 4));
+      const guess = out.indexOf(Math.max(...out));
+      expect(predicted[x]).toBe(guess);
+      if (guess === set.labels[x]) correct++;
+    }
+    expect(r.correct).toBe(correct);
+  });
+});
+
+describe('reproducibility', () => {
+  const set = randomSet(60, 6, 6, 4);
+  const run = (seed: number) => {
+    const rng = new Random(seed);
+    const net = createNetwork({ sizes: [36, 8, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng);
+    const t = new Trainer(net, { train: set, test: set }, { ...DEFAULT_TRAIN_OPTIONS, eta: 1, batch: 7 }, newProgress(rng, 1));
+    for (let e = 0; e < 3; e++) t.runEpoch();
+    return net.params;
+  };
+  it('the same seed gives a bit-identical model; another seed a different one', () => {
+    expect(Buffer.from(run(4).buffer).equals(Buffer.from(run(4).buffer))).toBe(true);
+    expect(maxDiff(run(4), run(5))).toBeGreaterThan(0.01);
+  });
+
+  it('mulberry32 draws the same numbers as the C reference', () => {
+    // First draws of the C reference's rnd() with rng_a = 1 (see ../shared/bench/reference.c).
+    const r = new Random(1);
+    const first = [r.next(), r.next(), r.next()];
+    expect(first.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(new Random(1).next()).toBe(first[0]);
+    expect(first[0]).toBeCloseTo(0.6270739405881613, 15);
+  });
+});
