@@ -83,8 +83,16 @@ export function optionKey(spec: OptionSpec): string {
   return flagName(spec).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+const specsOf = new WeakMap<Command, readonly OptionSpec[]>();
+
+/** The option table a command was built from (README, tests). */
+export function optionSpecsOf(cmd: Command): readonly OptionSpec[] | undefined {
+  return specsOf.get(cmd);
+}
+
 /** Adds every option of the table to a commander command; values stay raw strings until `parseOptions`. */
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
+  specsOf.set(cmd, specs);
   for (const spec of specs) {
     let text = spec.choices ? `${spec.description} (${spec.choices.join(', ')})` : spec.description;
     if (spec.defaultText !== undefined) text += ` (default: ${spec.defaultText})`;

