@@ -12,3 +12,4 @@ export * from './nn/kernels.js';
 export * from './nn/train.js';
 export * from './model/model.js';
 export * from './nn/gradcheck.js';
+export * from './nn/metrics.js';
