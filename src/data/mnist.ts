@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { classCount, indexNonZero, subset, type DigitSet } from './dataset.js';
+import { classCount, makeDigitSet, subset, type DigitSet } from './dataset.js';
 import { parseIdxImages, parseIdxLabels, readMaybeGzip } from './idx.js';
 
 export const FILES = {
@@ -118,10 +118,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
     throw new UserError(`${xi.path}: images are ${testImages.rows}x${testImages.cols}, training images ${trainImages.rows}x${trainImages.cols}`);
   }
 
-  const make = (name: string, im: typeof trainImages, labels: Uint8Array): DigitSet => {
-    const inputSize = im.rows * im.cols;
-    return { name, count: im.count, rows: im.rows, cols: im.cols, inputSize, images: im.pixels, labels, ...indexNonZero(im.pixels, im.count, inputSize) };
-  };
+  const make = (name: string, im: typeof trainImages, labels: Uint8Array): DigitSet => makeDigitSet(name, im.pixels, labels, im.rows, im.cols);
   const label = isDefault ? 'MNIST' : dir;
   const trainFile = make(`${label} train`, trainImages, trainLabels.labels);
   const testFile = make(`${label} test`, testImages, testLabels.labels);

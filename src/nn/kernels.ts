@@ -37,7 +37,7 @@ export interface StepOptions {
  * Image x of the batch is set image order[start + x], or start + x when order is null.
  */
 export function gatherSparse(set: DigitSet, order: Int32Array | null, start: number, m: number, ws: Workspace, n1: number): void {
-  const { images, labels, nzStart, nzIndex, inputSize } = set;
+  const { labels, nzStart, nzIndex, nzValue } = set;
   const xValue = ws.xValue;
   const xRow = ws.xRow;
   let q = 0;
@@ -45,11 +45,9 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
     const e = order === null ? start + x : order[start + x];
     ws.y[x] = labels[e];
     ws.nzStart[x] = q;
-    const base = e * inputSize;
     for (let p = nzStart[e], end = nzStart[e + 1]; p < end; p++) {
-      const i = nzIndex[p];
-      xValue[q] = PIXEL[images[base + i]];
-      xRow[q] = i * n1;
+      xValue[q] = PIXEL[nzValue[p]];
+      xRow[q] = nzIndex[p] * n1;
       q++;
     }
   }
@@ -64,13 +62,13 @@ function forwardFirstLayer(net: Network, ws: Workspace, m: number): void {
   const z = ws.z[1];
   const { xValue, xRow, nzStart } = ws;
   const H5 = H - (H % 5);
-  for (let x = 0; x < m; x++) {
-    const q0 = nzStart[x];
-    const q1 = nzStart[x + 1];
-    const zo = x * H;
-    for (let j = 0; j < H5; j += 5) {
-      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4];
-      for (let q = q0; q < q1; q++) {
+  // Block of hidden units outermost: while one block is summed for every example of the batch,
+  // its slice of the weight rows stays in the L1 cache.
+  for (let j = 0; j < H5; j += 5) {
+    const b0 = b[j], b1 = b[j + 1], b2 = b[j + 2], b3 = b[j + 3], b4 = b[j + 4];
+    for (let x = 0; x < m; x++) {
+      let s0 = b0, s1 = b1, s2 = b2, s3 = b3, s4 = b4;
+      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
         const v = xValue[q];
         const r = xRow[q] + j;
         s0 += W[r] * v;
@@ -79,16 +77,19 @@ function forwardFirstLayer(net: Network, ws: Workspace, m: number): void {
         s3 += W[r + 3] * v;
         s4 += W[r + 4] * v;
       }
-      z[zo + j] = s0;
-      z[zo + j + 1] = s1;
-      z[zo + j + 2] = s2;
-      z[zo + j + 3] = s3;
-      z[zo + j + 4] = s4;
+      const zo = x * H + j;
+      z[zo] = s0;
+      z[zo + 1] = s1;
+      z[zo + 2] = s2;
+      z[zo + 3] = s3;
+      z[zo + 4] = s4;
     }
-    for (let j = H5; j < H; j++) {
+  }
+  for (let j = H5; j < H; j++) {
+    for (let x = 0; x < m; x++) {
       let s = b[j];
-      for (let q = q0; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
-      z[zo + j] = s;
+      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
+      z[x * H + j] = s;
     }
   }
   finishLayer(net, ws, 1, m);
@@ -102,7 +103,7 @@ function finishLayer(net: Network, ws: Workspace, l: number, m: number): void {
   else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[l], ws.a[l], x * n, n);
 }
 
-/** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L (dense inputs, zeros skipped). */
+/** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L (dense; blocks of 5 outputs in local variables). */
 function forwardUpperLayers(net: Network, ws: Workspace, m: number): void {
   const { sizes } = net;
   const L = sizes.length - 1;
@@ -113,14 +114,31 @@ function forwardUpperLayers(net: Network, ws: Workspace, m: number): void {
     const b = net.b[l - 1];
     const aPrev = ws.a[l - 1];
     const z = ws.z[l];
+    const n5 = nOut - (nOut % 5);
     for (let x = 0; x < m; x++) {
+      const ao = x * nIn;
       const zo = x * nOut;
-      for (let j = 0; j < nOut; j++) z[zo + j] = b[j];
-      for (let k = 0; k < nIn; k++) {
-        const ak = aPrev[x * nIn + k];
-        if (ak === 0) continue;
-        const row = k * nOut;
-        for (let j = 0; j < nOut; j++) z[zo + j] += W[row + j] * ak;
+      for (let j = 0; j < n5; j += 5) {
+        let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4];
+        for (let k = 0; k < nIn; k++) {
+          const v = aPrev[ao + k];
+          const r = k * nOut + j;
+          s0 += W[r] * v;
+          s1 += W[r + 1] * v;
+          s2 += W[r + 2] * v;
+          s3 += W[r + 3] * v;
+          s4 += W[r + 4] * v;
+        }
+        z[zo + j] = s0;
+        z[zo + j + 1] = s1;
+        z[zo + j + 2] = s2;
+        z[zo + j + 3] = s3;
+        z[zo + j + 4] = s4;
+      }
+      for (let j = n5; j < nOut; j++) {
+        let s = b[j];
+        for (let k = 0; k < nIn; k++) s += W[k * nOut + j] * aPrev[ao + k];
+        z[zo + j] = s;
       }
     }
     finishLayer(net, ws, l, m);
@@ -213,6 +231,49 @@ function addWeightDecay(net: Network, target: Float64Array, p: Float64Array, c: 
   }
 }
 
+/**
+ * BP4 on the first layer, over the non-zero pixels only: row i of W^1 += x_i · (−η/m) δ^1_x,
+ * for each example x in turn. Blocks of 10 hidden units (then 1 at a time) keep their
+ * (−η/m) δ in local variables across the pixel loop (10 measured faster than 5 or the plain
+ * loop here); each weight still receives its additions in example order, so the result is the
+ * same as the plain loop's.
+ */
+function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array, W: Float64Array, wAt: number): void {
+  const { xValue, xRow, nzStart } = ws;
+  const H10 = H - (H % 10);
+  // Block of hidden units outermost (its slice of the weight rows stays in L1), then the
+  // examples in order, so each weight receives its additions in example order.
+  for (let j = 0; j < H10; j += 10) {
+    const at = wAt + j;
+    for (let x = 0; x < m; x++) {
+      const o = x * H + j;
+      const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
+      const d5 = d[o + 5], d6 = d[o + 6], d7 = d[o + 7], d8 = d[o + 8], d9 = d[o + 9];
+      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
+        const v = xValue[q];
+        const r = at + xRow[q];
+        W[r] += v * d0;
+        W[r + 1] += v * d1;
+        W[r + 2] += v * d2;
+        W[r + 3] += v * d3;
+        W[r + 4] += v * d4;
+        W[r + 5] += v * d5;
+        W[r + 6] += v * d6;
+        W[r + 7] += v * d7;
+        W[r + 8] += v * d8;
+        W[r + 9] += v * d9;
+      }
+    }
+  }
+  for (let j = H10; j < H; j++) {
+    const at = wAt + j;
+    for (let x = 0; x < m; x++) {
+      const dj = d[x * H + j];
+      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) W[at + xRow[q]] += xValue[q] * dj;
+    }
+  }
+}
+
 /** BP3 + BP4 into `target` (laid out as Network.params), deltas already scaled by −η/m. */
 function addGradientStep(net: Network, ws: Workspace, m: number, target: Float64Array): void {
   const { sizes } = net;
@@ -228,16 +289,7 @@ function addGradientStep(net: Network, ws: Workspace, m: number, target: Float64
     // BP3: b^l += Σ_x (−η/m) δ^l_x
     for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) target[bAt + j] += d[x * nOut + j];
     if (l === 1) {
-      // BP4 on the first layer, over the non-zero pixels only: row i of W^1 += x_i · (−η/m) δ^1
-      const { xValue, xRow, nzStart } = ws;
-      for (let x = 0; x < m; x++) {
-        const dOff = x * nOut;
-        for (let q = nzStart[x], end = nzStart[x + 1]; q < end; q++) {
-          const v = xValue[q];
-          const r = wAt + xRow[q];
-          for (let j = 0; j < nOut; j++) target[r + j] += v * d[dOff + j];
-        }
-      }
+      addFirstLayerStep(ws, m, nOut, d, target, wAt);
     } else {
       // BP4: row k of W^l += a^(l−1)_k · (−η/m) δ^l
       const aPrev = ws.a[l - 1];
