@@ -291,15 +291,27 @@ function addGradientStep(net: Network, ws: Workspace, m: number, target: Float64
     if (l === 1) {
       addFirstLayerStep(ws, m, nOut, d, target, wAt);
     } else {
-      // BP4: row k of W^l += a^(l−1)_k · (−η/m) δ^l
+      // BP4: row k of W^l += a^(l−1)_k · (−η/m) δ^l, blocks of 5 δ in local variables
       const aPrev = ws.a[l - 1];
+      const n5 = nOut - (nOut % 5);
       for (let x = 0; x < m; x++) {
-        const dOff = x * nOut;
-        for (let k = 0; k < nIn; k++) {
-          const v = aPrev[x * nIn + k];
-          if (v === 0) continue;
-          const r = wAt + k * nOut;
-          for (let j = 0; j < nOut; j++) target[r + j] += v * d[dOff + j];
+        const ao = x * nIn;
+        const o = x * nOut;
+        for (let j = 0; j < n5; j += 5) {
+          const d0 = d[o + j], d1 = d[o + j + 1], d2 = d[o + j + 2], d3 = d[o + j + 3], d4 = d[o + j + 4];
+          for (let k = 0; k < nIn; k++) {
+            const v = aPrev[ao + k];
+            const r = wAt + k * nOut + j;
+            target[r] += v * d0;
+            target[r + 1] += v * d1;
+            target[r + 2] += v * d2;
+            target[r + 3] += v * d3;
+            target[r + 4] += v * d4;
+          }
+        }
+        for (let j = n5; j < nOut; j++) {
+          const dj = d[o + j];
+          for (let k = 0; k < nIn; k++) target[wAt + k * nOut + j] += aPrev[ao + k] * dj;
         }
       }
     }
