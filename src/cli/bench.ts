@@ -1,0 +1,103 @@
+/** `digit-train bench`: the training benchmark (see src/bench/bench.ts), as a table or JSON. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { compareBaseline, DEFAULT_WORKLOADS, defaultReferencePath, runBench, type BenchResult, type Workload } from '../bench/bench.js';
+import { colorsFor } from '../ui/terminal.js';
+import { VERSION } from '../version.js';
+import { dataOption } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+
+export const benchOptions: readonly OptionSpec[] = [
+  { flags: '--epochs <n>', description: 'measured epochs per workload (median reported)', default: 3, parse: parsers.positiveInt },
+  { flags: '--warmup <n>', description: 'epochs run before measuring', default: 1, parse: parsers.nonNegativeInt },
+  { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
+  { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
+  { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
+  {
+    flags: '--compare-reference [path]',
+    description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
+    defaultText: 'off; path ../shared/bench/reference-epoch',
+  },
+  { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
+  { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
+  { flags: '--tolerance <x>', description: 'allowed slow-down against --baseline (ratio)', default: 1.25, parse: parsers.positiveNumber },
+  { flags: '--seed <n>', description: 'seed of the generator', default: 1, parse: parsers.seed },
+  dataOption,
+  { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table' },
+];
+
+interface BenchArgs {
+  epochs: number;
+  warmup: number;
+  trainSize?: number;
+  hidden: number[] | string;
+  batch: number[] | string;
+  compareReference?: string | boolean;
+  rounds: number;
+  baseline?: string;
+  tolerance: number;
+  seed: number;
+  data?: string;
+  json?: boolean;
+}
+
+export function registerBench(program: Command): void {
+  const cmd = program.command('bench').description('measure training speed (seconds per epoch, ratio to the C reference)');
+  addOptions(cmd, benchOptions);
+  cmd.action((raw: Record<string, unknown>) => runBenchCommand(parseOptions(benchOptions, raw) as unknown as BenchArgs));
+}
+
+const list = (v: number[] | string, flag: string) => (typeof v === 'string' ? parsers.layers(v, flag) : v);
+
+function runBenchCommand(args: BenchArgs): void {
+  let baseline: BenchResult | undefined;
+  if (args.baseline) {
+    try {
+      baseline = JSON.parse(readFileSync(args.baseline, 'utf8')) as BenchResult;
+      if (!Array.isArray(baseline.workloads)) throw new Error('no workloads');
+    } catch (err) {
+      throw new UserError(`--baseline ${args.baseline}: not a \`digit-train bench --json\` result (${(err as Error).message})`);
+    }
+  }
+  const workloads: Workload[] = [];
+  for (const hidden of list(args.hidden, '--hidden')) for (const batch of list(args.batch, '--batch')) workloads.push({ hidden, batch });
+  if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
+  const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);
+  const bin = fileURLToPath(new URL('../../bin/digit-train.js', import.meta.url));
+  const c = colorsFor(process.stderr);
+  const result = runBench(
+    { workloads, epochs: args.epochs, warmup: args.warmup, trainSize: args.trainSize, reference, rounds: args.rounds, seed: args.seed, dataDir: args.data },
+    VERSION,
+    bin,
+    (line) => {
+      if (!args.json) process.stderr.write(c.dim(`… ${line}\n`));
+    },
+  );
+  if (args.json) console.log(JSON.stringify(result));
+  else printTable(result);
+  if (baseline) {
+    const verdict = compareBaseline(result, baseline, args.tolerance);
+    for (const l of verdict.lines) (args.json ? process.stderr : process.stdout).write(`${l}\n`);
+    if (!verdict.ok) throw new UserError('training is slower than the baseline allows (see above)', 1);
+  }
+}
+
+function printTable(r: BenchResult): void {
+  console.log(`digit-train ${r.version} bench — Node ${r.node}, ${r.cpu} (${r.cores} cores), ${r.date}`);
+  console.log(`data load ${r.loadSeconds.toFixed(3)} s · start-up (--help) ${r.startupSeconds.toFixed(3)} s · peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+  const head = ['workload', 'train s/epoch', 'examples/s', 'eval s', 'test acc', 'ratio to C'];
+  const rows = r.workloads.map((w) => [
+    w.name,
+    w.trainSeconds.toFixed(3),
+    Math.round(w.examplesPerSecond).toLocaleString('en-US'),
+    w.evalSeconds.toFixed(3),
+    `${(100 * w.testAccuracy).toFixed(2)}%`,
+    w.reference ? `${w.reference.ratio.toFixed(2)}× (${w.reference.ratios.map((x) => x.toFixed(2)).join(', ')})` : '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  console.log(fmt(head));
+  for (const row of rows) console.log(fmt(row));
+}

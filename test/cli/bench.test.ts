@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareBaseline, median, type BenchResult } from '../../src/bench/bench.js';
+import { tempDir } from '../helpers.js';
+import { run } from './run.js';
+
+describe('digit-train bench', () => {
+  it('--json: one object with the machine, the options and every workload', () => {
+    const r = run(['bench', '--json', '--train-size', '1000', '--epochs', '2', '--warmup', '0', '--hidden', '30', '--batch', '10,100']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as BenchResult;
+    expect(result.node).toBe(process.version);
+    expect(result.cpu.length).toBeGreaterThan(0);
+    expect(result.workloads.map((w) => w.name)).toEqual(['784-30-10 batch 10', '784-30-10 batch 100']);
+    for (const w of result.workloads) {
+      expect(w.trainSecondsAll).toHaveLength(2);
+      expect(w.trainSeconds).toBe(median(w.trainSecondsAll));
+      expect(w.examplesPerSecond).toBeCloseTo(1000 / w.trainSeconds, 6);
+      expect(w.evalSeconds).toBeGreaterThan(0);
+      expect(w.reference).toBeUndefined();
+    }
+    expect(result.loadSeconds).toBeGreaterThan(0);
+    expect(result.startupSeconds).toBeGreaterThan(0);
+    expect(result.peakRssMB).toBeGreaterThan(20);
+
+    // the regression gate: the same result passes, a baseline twice as fast fails with exit 1
+    const dir = tempDir();
+    writeFileSync(join(dir, 'same.json'), r.stdout);
+    const fast = JSON.parse(r.stdout) as BenchResult;
+    for (const w of fast.workloads) w.trainSeconds /= 10;
+    writeFileSync(join(dir, 'fast.json'), JSON.stringify(fast));
+    const gate = run(['bench', '--train-size', '1000', '--epochs', '1', '--warmup', '0', '--hidden', '30', '--batch', '10', '--baseline', join(dir, 'fast.json')]);
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toMatch(/784-30-10 batch 10: s\/epoch .* REGRESSION/);
+    expect(gate.stderr).toMatch(/slower than the baseline allows/);
+    expect(readFileSync(join(dir, 'same.json'), 'utf8')).toBe(r.stdout);
+  });
+
+  it('bad input: a missing reference, a baseline that is not a result', () => {
+    const missing = run(['bench', '--train-size', '100', '--compare-reference', '/nonexistent/ref']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('digit-train: --compare-reference: /nonexistent/ref does not exist');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'b.json'), '{"x":1}');
+    const bad = run(['bench', '--baseline', join(dir, 'b.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^digit-train: --baseline .*b\.json: not a `digit-train bench --json` result/);
+  });
+
+  it('compareBaseline uses the ratio to C when both runs have it, seconds otherwise', () => {
+    const mk = (s: number, ratio?: number) =>
+      ({ workloads: [{ name: 'w', trainSeconds: s, ...(ratio ? { reference: { ratio } } : {}) }] }) as unknown as BenchResult;
+    expect(compareBaseline(mk(1.0, 3.0), mk(0.5, 2.9), 1.25).ok).toBe(true); // machine slower, ratio steady
+    expect(compareBaseline(mk(1.0, 4.0), mk(1.0, 3.0), 1.25).ok).toBe(false);
+    expect(compareBaseline(mk(1.3), mk(1.0), 1.25).ok).toBe(false);
+    expect(compareBaseline(mk(1.2), mk(1.0), 1.25).ok).toBe(true);
+  });
+});
