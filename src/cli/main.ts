@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerTrain } from './train.js';
+import { registerBench } from './bench.js';
 import { registerReport } from './report.js';
 
 /** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(oneLine(str)) });
   program.enablePositionalOptions(false);
   registerTrain(program);
+  registerBench(program);
   registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(str)) });
   return program;
