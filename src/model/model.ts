@@ -29,10 +29,18 @@ export interface ModelMeta {
   init: Init | 'file';
   seed: number;
   options: TrainOptions;
+  /** What was evaluated every epoch (test, validation, train). */
+  monitor?: string[];
+  /** Which weights were saved: the best epoch's (by validation accuracy) or the last. */
+  keep?: 'best' | 'last';
+  /** With keep best: the epoch whose weights these are. */
+  keptEpoch?: number;
   dataset: { name: string; trainSize: number; sha256?: Record<string, string> };
   progress: TrainProgress;
   /** Momentum velocity, laid out as Network.params (only when momentum is on). */
   velocity?: number[];
+  /** In a checkpoint of a --keep best run: the parameters of the best epoch so far. */
+  best?: number[];
   /** The model these weights started from (--init), if any. */
   initFrom?: string;
   version: string;
@@ -142,27 +150,39 @@ export function parseModel(text: string, file: string): Model {
   } else throw new ModelError(file, `cost ${JSON.stringify(cost)} is not QuadraticCost, CrossEntropyCost or LogLikelihoodCost`);
   if (meta && meta.output !== output) throw new ModelError(file, `cost ${cost} does not fit digitTrain.output ${meta.output}`);
 
-  const net = allocateNetwork({ sizes: sizes as number[], activation: meta?.activation ?? 'sigmoid', output, cost: costName });
+  // Shapes first: a file can only hold as many numbers as it has characters, so nothing is
+  // allocated for layer sizes the file does not back with weights.
   for (let l = 0; l < L; l++) {
-    const nIn = net.sizes[l];
-    const nOut = net.sizes[l + 1];
+    const nIn = sizes[l] as number;
+    const nOut = sizes[l + 1] as number;
     const rows = weights[l];
     if (!Array.isArray(rows)) throw new ModelError(file, `weights[${l}] is not an array`);
     if (rows.length !== nOut) throw new ModelError(file, `weights[${l}] has ${rows.length} rows, sizes[${l + 1}] is ${nOut}`);
-    const W = net.W[l];
     for (let j = 0; j < nOut; j++) {
       const row = rows[j];
       if (!Array.isArray(row)) throw new ModelError(file, `weights[${l}][${j}] is not an array`);
       if (row.length !== nIn) throw new ModelError(file, `weights[${l}][${j}] has ${row.length} columns, sizes[${l}] is ${nIn}`);
+    }
+    const bs = biases[l];
+    if (!Array.isArray(bs)) throw new ModelError(file, `biases[${l}] is not an array`);
+    if (bs.length !== nOut) throw new ModelError(file, `biases[${l}] has ${bs.length} rows, sizes[${l + 1}] is ${nOut}`);
+  }
+
+  const net = allocateNetwork({ sizes: sizes as number[], activation: meta?.activation ?? 'sigmoid', output, cost: costName });
+  for (let l = 0; l < L; l++) {
+    const nIn = net.sizes[l];
+    const nOut = net.sizes[l + 1];
+    const rows = weights[l] as unknown[][];
+    const W = net.W[l];
+    for (let j = 0; j < nOut; j++) {
+      const row = rows[j];
       for (let k = 0; k < nIn; k++) {
         const v = row[k];
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelError(file, `weights[${l}][${j}][${k}] is ${JSON.stringify(v)}, not a finite number`);
         W[k * nOut + j] = v;
       }
     }
-    const bs = biases[l];
-    if (!Array.isArray(bs)) throw new ModelError(file, `biases[${l}] is not an array`);
-    if (bs.length !== nOut) throw new ModelError(file, `biases[${l}] has ${bs.length} rows, sizes[${l + 1}] is ${nOut}`);
+    const bs = biases[l] as unknown[];
     for (let j = 0; j < nOut; j++) {
       const cell = bs[j];
       const v = Array.isArray(cell) && cell.length === 1 ? cell[0] : cell;
@@ -170,13 +190,67 @@ export function parseModel(text: string, file: string): Model {
       net.b[l][j] = v;
     }
   }
-  if (meta?.velocity !== undefined) {
-    const v = meta.velocity;
+  for (const key of ['velocity', 'best'] as const) {
+    const v = meta?.[key];
+    if (v === undefined) continue;
     if (!Array.isArray(v) || v.length !== net.params.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw new ModelError(file, `digitTrain.velocity must hold ${net.params.length} finite numbers`);
+      throw new ModelError(file, `digitTrain.${key} must hold ${net.params.length} finite numbers`);
     }
   }
   return { net, meta };
+}
+
+type Kind = 'number' | 'integer' | 'count' | 'positive' | 'boolean' | 'string' | 'object';
+
+/** What the digitTrain section must hold: dotted path → kind (everything the commands read). */
+const META_SCHEMA: [string, Kind][] = [
+  ['seed', 'count'],
+  ['options', 'object'],
+  ['options.eta', 'positive'],
+  ['options.batch', 'positive'],
+  ['options.lambda', 'number'],
+  ['options.momentum', 'number'],
+  ['options.shuffle', 'boolean'],
+  ['options.etaPatience', 'count'],
+  ['options.etaHalvings', 'count'],
+  ['options.earlyStop', 'count'],
+  ['options.trainAccuracy', 'boolean'],
+  ['dataset', 'object'],
+  ['dataset.name', 'string'],
+  ['dataset.trainSize', 'positive'],
+  ['progress', 'object'],
+  ['progress.epoch', 'count'],
+  ['progress.batchInEpoch', 'count'],
+  ['progress.rngState', 'count'],
+  ['progress.epochCostSum', 'number'],
+  ['progress.epochSeen', 'count'],
+  ['progress.epochTrainSeconds', 'number'],
+  ['progress.eta', 'positive'],
+  ['progress.halvings', 'count'],
+  ['progress.bestAccuracy', 'number'],
+  ['progress.bestEpoch', 'count'],
+  ['progress.sinceBest', 'count'],
+  ['progress.finished', 'boolean'],
+];
+
+function kindError(v: unknown, kind: Kind): string | null {
+  const finite = typeof v === 'number' && Number.isFinite(v);
+  switch (kind) {
+    case 'number':
+      return finite ? null : 'is not a finite number';
+    case 'integer':
+      return finite && Number.isInteger(v) ? null : 'is not an integer';
+    case 'count':
+      return finite && Number.isInteger(v) && (v as number) >= 0 ? null : 'is not a whole number ≥ 0';
+    case 'positive':
+      return finite && (v as number) > 0 ? null : 'is not a positive number';
+    case 'boolean':
+      return typeof v === 'boolean' ? null : 'is not true or false';
+    case 'string':
+      return typeof v === 'string' ? null : 'is not a string';
+    case 'object':
+      return isObject(v) ? null : 'is missing or not an object';
+  }
 }
 
 function checkMeta(m: unknown, file: string): ModelMeta {
@@ -184,13 +258,30 @@ function checkMeta(m: unknown, file: string): ModelMeta {
   if (m.format !== FORMAT_VERSION) throw new ModelError(file, `digitTrain.format ${JSON.stringify(m.format)} is not ${FORMAT_VERSION} (written by another version of digit-train?)`);
   if (!ACTIVATIONS.includes(m.activation as Activation)) throw new ModelError(file, `digitTrain.activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
   if (!OUTPUTS.includes(m.output as OutputActivation)) throw new ModelError(file, `digitTrain.output ${JSON.stringify(m.output)} is not one of ${OUTPUTS.join(', ')}`);
-  if (!isObject(m.options)) throw new ModelError(file, 'digitTrain.options is missing');
-  if (!isObject(m.progress) || !Array.isArray(m.progress.history)) throw new ModelError(file, 'digitTrain.progress is missing or has no history');
-  const p = m.progress;
-  for (const key of ['epoch', 'batchInEpoch', 'rngState', 'eta'] as const) {
-    if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new ModelError(file, `digitTrain.progress.${key} is not a finite number`);
+  for (const [path, kind] of META_SCHEMA) {
+    const v = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), m);
+    const problem = kindError(v, kind);
+    if (problem) throw new ModelError(file, `digitTrain.${path} ${problem}`);
   }
-  if (!Number.isInteger(m.seed)) throw new ModelError(file, 'digitTrain.seed is not an integer');
+  const history = (m.progress as Record<string, unknown>).history;
+  if (!Array.isArray(history)) throw new ModelError(file, 'digitTrain.progress.history is not an array');
+  history.forEach((r, i) => {
+    const at = `digitTrain.progress.history[${i}]`;
+    if (!isObject(r)) throw new ModelError(file, `${at} is not an object`);
+    for (const [key, kind] of [['epoch', 'count'], ['trainCost', 'number'], ['eta', 'positive'], ['trainSeconds', 'number'], ['evalSeconds', 'number']] as [string, Kind][]) {
+      const problem = kindError(r[key], kind);
+      if (problem) throw new ModelError(file, `${at}.${key} ${problem}`);
+    }
+    for (const set of ['test', 'validation']) {
+      if (r[set] === undefined) continue;
+      const score = r[set];
+      if (!isObject(score)) throw new ModelError(file, `${at}.${set} is not an object`);
+      for (const key of ['correct', 'count', 'accuracy', 'cost']) {
+        const problem = kindError(score[key], 'number');
+        if (problem) throw new ModelError(file, `${at}.${set}.${key} ${problem}`);
+      }
+    }
+  });
   return m as unknown as ModelMeta;
 }
 

@@ -150,6 +150,9 @@ export class Trainer {
   readonly order: Int32Array;
   /** Parameters of the best epoch so far (by validation accuracy), when early stopping keeps them. */
   readonly best: Float64Array | null;
+  /** The generator states before and after the shuffle now in `order` (an epoch run in several calls shuffles once). */
+  private orderState = -1;
+  private orderStateAfter = 0;
 
   constructor(
     readonly net: Network,
@@ -176,8 +179,8 @@ export class Trainer {
   }
 
   /**
-   * Runs (or finishes) one epoch. Returns its record, or null when `shouldStop` ended it
-   * mid-way (the progress then says where to resume).
+   * Runs (or finishes) one epoch. Returns its record, or null when `shouldStop` paused it
+   * mid-way (the progress then says where to go on; calling runEpoch again does).
    */
   runEpoch(cb: TrainCallbacks = {}): EpochRecord | null {
     const { net, ws, order, options, progress } = this;
@@ -188,8 +191,14 @@ export class Trainer {
     // The order of this epoch depends only on the generator's state at its start, so a run
     // resumed mid-epoch recomputes it exactly.
     const rng = new Random(progress.rngState);
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (options.shuffle) rng.shuffle(order);
+    if (this.orderState !== progress.rngState) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      if (options.shuffle) rng.shuffle(order);
+      this.orderState = progress.rngState;
+    } else if (options.shuffle) {
+      rng.state = this.orderStateAfter; // the order is already there: only move the generator on
+    }
+    this.orderStateAfter = rng.state;
     const step = this.stepOptions();
     const t0 = performance.now();
     for (let b = progress.batchInEpoch; b < batches; b++) {
