@@ -1,0 +1,75 @@
+/**
+ * `digit-train report MODEL`: evaluates a model on a split and writes one self-contained HTML
+ * file with its curves, confusion matrix, mistakes and first-layer weights.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import type { DigitSet } from '../data/dataset.js';
+import { evaluateDetailed } from '../nn/metrics.js';
+import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
+import { renderReport, REPORT_WORST } from '../report/html.js';
+import { colorsFor, pct } from '../ui/terminal.js';
+import { dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { checkWritable } from './train.js';
+
+export const reportOptions: readonly OptionSpec[] = [
+  { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
+  { ...splitOption('test'), description: 'which images to evaluate the model on' },
+  dataOption,
+  { flags: '--open', description: 'print the report as a file:// URL to open in a browser' },
+];
+
+interface ReportArgs {
+  out: string;
+  split: Split;
+  data?: string;
+  open?: boolean;
+}
+
+export function registerReport(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description('write an HTML report of a model: curves, confusion matrix, mistakes, first-layer weights')
+    .argument('<model>', 'model file (JSON)')
+    .allowExcessArguments(false);
+  addOptions(cmd, reportOptions);
+  cmd.action((model: string, raw: Record<string, unknown>) => {
+    runReport(model, parseOptions(reportOptions, raw) as unknown as ReportArgs);
+  });
+}
+
+/** Checks that a model can read the images of a set (inputs, outputs); throws a UserError naming the file. */
+export function checkModelFits(model: Model, file: string, set: DigitSet): void {
+  const { sizes } = model.net;
+  const trainedOn = model.meta && model.meta.dataset.name !== 'MNIST' ? ` (it was trained on ${model.meta.dataset.name}: give --data)` : '';
+  if (sizes[0] !== set.inputSize) throw new UserError(`${file}: the model takes ${sizes[0]} inputs, the images of ${set.name} have ${set.inputSize} pixels${trainedOn}`);
+  let maxLabel = 0;
+  for (let i = 0; i < set.count; i++) if (set.labels[i] > maxLabel) maxLabel = set.labels[i];
+  if (sizes[sizes.length - 1] <= maxLabel) throw new UserError(`${file}: the model has ${sizes[sizes.length - 1]} outputs, the labels of ${set.name} go up to ${maxLabel}`);
+}
+
+/** Writes a report's HTML to `path` atomically (a temporary file, then rename); a UserError naming the flag when it cannot. */
+export function writeReportFile(path: string, html: string, flag = '--out'): void {
+  try {
+    writeFileAtomic(path, html);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const detail = /\([^)]*\)$/.exec(err.message)?.[0];
+    throw new UserError(`${flag} ${path}: cannot write the report${detail ? ` ${detail}` : ''}`);
+  }
+}
+
+function runReport(file: string, args: ReportArgs): void {
+  checkWritable(args.out);
+  const model = loadModel(file);
+  const { set } = loadSplit(args.data, args.split);
+  checkModelFits(model, file, set);
+  const evaluation = evaluateDetailed(model.net, set, REPORT_WORST);
+  writeReportFile(args.out, renderReport(model, evaluation, set, { modelPath: file }));
+  const c = colorsFor(process.stdout);
+  console.log(`${c.green('wrote')} ${args.out}: ${file} on ${set.name}, ${evaluation.correct} / ${evaluation.count} (${pct(evaluation.accuracy)})`);
+  if (args.open) console.log(pathToFileURL(resolve(args.out)).href);
+}

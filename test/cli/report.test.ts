@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/data/mnist.js';
+import { saveModel } from '../../src/model/model.js';
+import { tempDir, writeDataDir } from '../helpers.js';
+import { train } from '../report/fixtures.js';
+import { checkHtml, externalReferences } from '../report/html-check.js';
+import { run } from './run.js';
+
+/** A data directory of 6×6 images (100 training, 20 validation, 40 test) and a model trained on it, saved in `dir`. */
+function smallModel(): { data: string; model: string; dir: string } {
+  const data = writeDataDir({ train: 120, test: 40 });
+  const dir = tempDir();
+  const model = join(dir, 'm.json');
+  saveModel(model, train(loadMnist({ dir: data }), { hidden: [5], epochs: 2 }));
+  return { data, model, dir };
+}
+
+const cellSum = (html: string) => [...html.matchAll(/data-count="(\d+)"/g)].reduce((s, m) => s + Number(m[1]), 0);
+
+describe('digit-train report', () => {
+  it('writes one self-contained HTML file and says where; --open prints it as a file:// URL', () => {
+    const { data, model, dir } = smallModel();
+    const out = join(dir, 'r.html');
+    const r = run(['report', model, '--data', data, '-o', out, '--open'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^wrote ${out}: ${model} on ${data} test, \\d+ / 40 \\(\\d+\\.\\d\\d%\\)$`));
+    expect(lines[1]).toBe(pathToFileURL(out).href);
+    const html = readFileSync(out, 'utf8');
+    expect(checkHtml(html).problems).toEqual([]);
+    expect(externalReferences(html)).toEqual([]);
+    expect(cellSum(html)).toBe(40);
+    expect(readdirSync(dir).sort()).toEqual(['m.json', 'r.html']); // no temporary file left
+  });
+
+  it('defaults to report.html in the working directory, and --split picks the images', () => {
+    const { data, model, dir } = smallModel();
+    const r = run(['report', model, '--data', data, '--split', 'train'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote report\.html: .* on .* train\[0:120\], \d+ \/ 120 /);
+    expect(r.stdout).not.toMatch(/file:/);
+    expect(cellSum(readFileSync(join(dir, 'report.html'), 'utf8'))).toBe(120);
+  });
+
+  it('reports a model trained by digit-train on real MNIST', () => {
+    const dir = tempDir();
+    expect(run(['--train-size', '1000', '--epochs', '2', '--hidden', '10', '--out', 'm.json'], { cwd: dir }).code).toBe(0);
+    const r = run(['report', 'm.json', '-o', 'out.html'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote out\.html: m\.json on MNIST test, \d{4} \/ 10000 \(\d\d\.\d\d%\)\n$/);
+    const html = readFileSync(join(dir, 'out.html'), 'utf8');
+    expect(cellSum(html)).toBe(10_000);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(2);
+    expect(html.match(/<circle /g)).toHaveLength(2 * 2 + 2); // train and test cost, test accuracy: 2 epochs each
+    expect(html.match(/alt="first-layer weights of neuron \d+"/g)).toHaveLength(10);
+  });
+
+  const cases: [string, (f: ReturnType<typeof smallModel>) => string[], RegExp][] = [
+    ['a missing model file', (f) => ['report', join(f.dir, 'nope.json'), '--data', f.data], /^digit-train: .*nope\.json: no such file\n$/],
+    ['a directory that does not exist for --out', (f) => ['report', f.model, '--data', f.data, '-o', join(f.dir, 'no', 'r.html')], /^digit-train: --out .*r\.html: directory .*no does not exist\n$/],
+    ['--out naming a directory', (f) => (mkdirSync(join(f.dir, 'sub')), ['report', f.model, '--data', f.data, '-o', join(f.dir, 'sub')]), /^digit-train: --out .*sub: is a directory\n$/],
+    ['an unknown --split', (f) => ['report', f.model, '--data', f.data, '--split', 'dev'], /^digit-train: --split: "dev" is not one of test, validation, train\n$/],
+    ['--split validation without a validation set', (f) => ['report', f.model, '--data', f.data, '--split', 'validation'], /^digit-train: --split validation: .* has no images beyond the training split\n$/],
+    ['a model for other images (hint: --data)', (f) => ['report', f.model], /^digit-train: .*m\.json: the model takes 36 inputs, the images of MNIST test have 784 pixels \(it was trained on .*: give --data\)\n$/],
+    ['no model argument', () => ['report'], /^digit-train: missing required argument 'model'\n$/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`refuses ${what}: one line, exit code 2, no file`, () => {
+      const f = smallModel();
+      const r = run(args(f), { cwd: f.dir });
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(f.dir, 'report.html'))).toBe(false);
+    });
+  }
+
+  it('--help lists its options', () => {
+    const r = run(['report', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['-o, --out <file>', '--split <name>', '--data <dir>', '--open']) expect(r.stdout).toContain(flag);
+  });
+});
