@@ -36,9 +36,9 @@ export interface Mnist {
   classes: number;
   /** SHA-256 of each of the four files as read (before gunzip). */
   sha256: Record<string, string>;
-  /** For the default dataset: the files whose SHA-256 differs from data/checksums.json. */
+  /** The files whose SHA-256 differs from the expected one (data/checksums.json for the default dataset). */
   checksumMismatches: string[];
-  /** true when the files are the default dataset and all four checksums matched. */
+  /** true when checksums were expected (always for the default dataset) and all four matched. */
   verified: boolean;
 }
 
@@ -79,11 +79,14 @@ export interface LoadOptions {
   trainCount?: number;
   /** Skip the SHA-256 check of the default files. */
   skipChecksums?: boolean;
+  /** Expected SHA-256 per file name; default: data/checksums.json for the default dataset, none otherwise. */
+  checksums?: Record<string, string>;
 }
 
 /** Loads the four files, checks them, and returns the splits. Throws UserError naming the file on any problem. */
 export function loadMnist(options: LoadOptions = {}): Mnist {
   const isDefault = options.dir === undefined;
+  const expected = options.skipChecksums ? undefined : (options.checksums ?? (isDefault ? expectedChecksums() : undefined));
   const dir = options.dir ?? defaultDataDir();
   let st;
   try {
@@ -97,7 +100,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
   const read = (name: string) => {
     const path = findDataFile(dir, name);
     const bytes = readMaybeGzip(path);
-    if (isDefault && !options.skipChecksums) sha256[name] = createHash('sha256').update(bytes).digest('hex');
+    if (expected) sha256[name] = createHash('sha256').update(bytes).digest('hex');
     return { path, bytes };
   };
   const ti = read(FILES.trainImages);
@@ -140,8 +143,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
 
   let checksumMismatches: string[] = [];
   let verified = false;
-  if (isDefault && !options.skipChecksums) {
-    const expected = expectedChecksums();
+  if (expected) {
     checksumMismatches = Object.keys(sha256).filter((n) => expected[n] !== sha256[n]);
     verified = checksumMismatches.length === 0;
   }

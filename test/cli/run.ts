@@ -19,3 +19,37 @@ export function run(args: string[], opts: { cwd?: string; env?: Record<string, s
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+export interface Running {
+  child: import('node:child_process').ChildProcess;
+  /** Everything printed so far. */
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once stdout matches. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts bin/digit-train without waiting for it (for signals and timing). */
+export async function start(args: string[], opts: { cwd?: string } = {}): Promise<Running> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.splice(0)) (w.pattern.test(out) ? w.resolve() : waiters.push(w));
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(out)) return resolve();
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+      waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      void exit.then(() => (pattern.test(out) ? resolve() : reject(new Error(`exited before ${pattern}; stdout: ${out}; stderr: ${err}`))));
+    });
+  return { child, stdout: () => out, stderr: () => err, waitFor, exit };
+}
