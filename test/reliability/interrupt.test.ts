@@ -145,6 +145,14 @@ describe('Reliability', () => {
     expect(debug.stderr).toMatch(/at parseModel/); // the stack trace only with --debug
   });
 
+  it('training that diverges stops with one line and writes nothing', () => {
+    const out = join(tempDir(), 'm.json');
+    const r = run(['--train-size', '1000', '--epochs', '2', '--activation', 'relu', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '1e300', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^digit-train: training diverged: the cost became NaN or infinite in epoch 1, mini-batch \d+ \(η 1e\+300\); nothing was saved; try a smaller --eta$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('long runs do not grow: memory after 60 epochs equals memory after 5', () => {
     const script = `
       import { makeDigitSet, createNetwork, Random, Trainer, newProgress, DEFAULT_TRAIN_OPTIONS } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
