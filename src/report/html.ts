@@ -200,8 +200,8 @@ function perClassTable(e: Evaluation): string {
     return `<tr data-digit="${c.digit}"><th scope="row">${c.digit}</th><td class="num">${int(c.support)}</td><td class="num">${int(answered)}</td>${precision}${recall}</tr>`;
   });
   return (
-    `<table class="scores"><thead><tr><th scope="col">digit</th><th scope="col">images</th><th scope="col">answers</th><th scope="col" colspan="2">precision</th><th scope="col" colspan="2">recall</th></tr></thead>` +
-    `<tbody>\n${rows.join('\n')}\n</tbody></table>` +
+    `<div class="scroll"><table class="scores"><thead><tr><th scope="col">digit</th><th scope="col">images</th><th scope="col">answers</th><th scope="col" colspan="2">precision</th><th scope="col" colspan="2">recall</th></tr></thead>` +
+    `<tbody>\n${rows.join('\n')}\n</tbody></table></div>` +
     `<p class="note">Images: how many of the set show this digit; answers: how many the network called this digit. Precision: of its answers, the share that were right (– when it never gave that answer). Recall: of the images of this digit, the share it found.</p>`
   );
 }
@@ -302,5 +302,7 @@ td.num { text-align: right; padding-right: 8px; }
 .scale { display: flex; align-items: center; gap: 8px; font-size: 12px; color: var(--muted); margin: 4px 0 14px; }
 .scale .ramp { width: 180px; height: 10px; border-radius: 5px; border: 1px solid var(--line); background: linear-gradient(to right, rgb(178,24,43), #fff, rgb(33,102,172)); }
 footer { color: var(--muted); font-size: 12px; padding-bottom: 32px; }
+.scroll { overflow-x: auto; }
+@media (max-width: 640px) { header, main, footer { padding: 0 10px; } section { padding: 14px 12px; } .bar { width: 44px; } .card { min-width: 130px; } }
 @media print { body { background: #fff; } section { break-inside: avoid; border: none; } nav { display: none; } }
 `;

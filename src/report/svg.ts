@@ -193,7 +193,8 @@ export function confusionHeatMap(confusion: number[][], title = 'Confusion matri
   parts.push(`<text class="axis-label" transform="translate(14 ${top + (n * cell) / 2}) rotate(-90)" text-anchor="middle" dominant-baseline="middle">true label</text>`);
   for (let j = 0; j < n; j++) parts.push(`<text class="tick" x="${left + j * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${j}</text>`);
   for (let i = 0; i < n; i++) parts.push(`<text class="tick" x="${left - 10}" y="${top + i * cell + cell / 2}" text-anchor="end" dominant-baseline="middle">${i}</text>`);
-  const fontSize = cell >= 36 ? 11 : 8;
+  const digits = String(Math.max(0, ...confusion.flat())).length;
+  const fontSize = cell >= 36 ? (digits <= 4 ? 11 : 9) : 8;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const count = confusion[i][j];
