@@ -13,3 +13,4 @@ export * from './nn/train.js';
 export * from './model/model.js';
 export * from './nn/gradcheck.js';
 export * from './nn/metrics.js';
+export * from './report/html.js';

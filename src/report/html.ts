@@ -156,7 +156,7 @@ function setupTable(model: Model, set: DigitSet): string {
 }
 
 /** The cost and accuracy curves: one line per split, one point per epoch. */
-export function curves(history: EpochRecord[]): string {
+function curves(history: EpochRecord[]): string {
   if (history.length === 0) return '<p class="note">This model file has no per-epoch history.</p>';
   const line = (split: 'train' | 'validation' | 'test', f: (r: EpochRecord) => number | undefined): LineSeries => ({
     name: split,

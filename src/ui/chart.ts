@@ -107,12 +107,13 @@ export function renderTrainingChart(history: EpochRecord[], width: number, colou
   const panels: { title: string; series: Series[]; fmt: (v: number) => string }[] = [{ title: 'cost', series: cost, fmt: fmtCost }];
   if (accuracy.length) panels.push({ title: 'accuracy', series: accuracy, fmt: fmtAcc });
 
-  // The y labels of every panel share one gutter width, so the plots line up.
+  // The y labels of every panel share one gutter width (at least 6, so that no line of the
+  // chart starts with "epoch" as the per-epoch lines of training do), so the plots line up.
   const ranges = panels.map((p) => {
     const values = p.series.flatMap((s) => s.points.map(([, v]) => v));
     return { min: Math.min(...values), max: Math.max(...values) };
   });
-  const labelWidth = Math.max(...panels.flatMap((p, i) => [p.fmt(ranges[i].min).length, p.fmt(ranges[i].max).length]));
+  const labelWidth = Math.max(6, ...panels.flatMap((p, i) => [p.fmt(ranges[i].min).length, p.fmt(ranges[i].max).length]));
   const plotWidth = Math.max(MIN_PLOT_WIDTH, columns - labelWidth - 2);
   const g = fancy ? { tick: '┤', line: '│', corner: '└', axis: '─', axisTick: '┬' } : { tick: '+', line: '|', corner: '+', axis: '-', axisTick: '+' };
   const sx = fancy ? 2 : 1;
