@@ -7,7 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
+import { registerPredict } from './predict.js';
+import { registerShow } from './show.js';
+import { registerInfo } from './info.js';
+import { registerExplain } from './explain.js';
 import { registerBench } from './bench.js';
+import { registerGradcheck } from './gradcheck.js';
 import { registerReport } from './report.js';
 
 /** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
@@ -23,7 +29,13 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(oneLine(str)) });
   program.enablePositionalOptions(false);
   registerTrain(program);
+  registerEval(program);
+  registerPredict(program);
+  registerShow(program);
+  registerInfo(program);
+  registerExplain(program);
   registerBench(program);
+  registerGradcheck(program);
   registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(str)) });
   return program;

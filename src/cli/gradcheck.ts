@@ -1,0 +1,88 @@
+/**
+ * `digit-train gradcheck`: every analytic gradient of backprop against a five-point central
+ * finite difference, on a few real examples; the largest relative error per layer.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { gatherImage } from '../data/dataset.js';
+import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
+import { gradientCheck } from '../nn/gradcheck.js';
+import { createNetwork, type Network } from '../nn/network.js';
+import { Random } from '../nn/random.js';
+import { createWorkspace } from '../nn/workspace.js';
+import { loadModel } from '../model/model.js';
+import { colorsFor } from '../ui/terminal.js';
+import { dataOption, loadSplit } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+
+export const gradcheckOptions: readonly OptionSpec[] = [
+  { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated', default: '30', parse: parsers.layers },
+  { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
+  { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
+  { flags: '--cost <c>', description: 'cost', default: 'quadratic', choices: COSTS },
+  { flags: '--model <file>', description: 'check this model instead of a new random network', parse: parsers.text },
+  { flags: '--samples <n>', description: 'training examples in the checked mini-batch', default: 3, parse: parsers.positiveInt },
+  { flags: '--threshold <e>', description: 'largest relative error that passes', default: 1e-6, parse: parsers.positiveNumber },
+  { flags: '--seed <n>', description: 'seed of the random network and of the examples drawn', default: 1, parse: parsers.seed },
+  dataOption,
+  { flags: '--json', description: 'print one JSON object' },
+];
+
+interface GradcheckArgs {
+  hidden: number[] | string;
+  activation: Activation;
+  output: OutputActivation;
+  cost: Cost;
+  model?: string;
+  samples: number;
+  threshold: number;
+  seed: number;
+  data?: string;
+  json?: boolean;
+}
+
+export function registerGradcheck(program: Command): void {
+  const cmd = program.command('gradcheck').description('compare every backprop gradient with a finite difference (exit 1 above the threshold)');
+  addOptions(cmd, gradcheckOptions);
+  cmd.action((raw: Record<string, unknown>) => runGradcheck(parseOptions(gradcheckOptions, raw) as unknown as GradcheckArgs));
+}
+
+function runGradcheck(args: GradcheckArgs): void {
+  const { set } = loadSplit(args.data, 'train');
+  const rng = new Random(args.seed);
+  let net: Network;
+  if (args.model) {
+    net = loadModel(args.model).net;
+    if (net.sizes[0] !== set.inputSize) throw new UserError(`${args.model}: the model takes ${net.sizes[0]} inputs, the images have ${set.inputSize} pixels`);
+  } else {
+    const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
+    net = createNetwork({ sizes: [set.inputSize, ...hidden, 10], activation: args.activation, output: args.output, cost: args.cost }, rng, 'scaled');
+  }
+  const m = args.samples;
+  if (m > set.count) throw new UserError(`--samples ${m}: the training set has ${set.count} images`);
+  const ws = createWorkspace(net, m);
+  const picked: number[] = [];
+  for (let x = 0; x < m; x++) {
+    const e = Math.floor(rng.next() * set.count);
+    picked.push(e);
+    gatherImage(set, e, ws.a[0], x * set.inputSize);
+    ws.y[x] = set.labels[e];
+  }
+  const t0 = performance.now();
+  const errors = gradientCheck(net, ws, m);
+  const seconds = (performance.now() - t0) / 1000;
+  const worst = Math.max(...errors.flatMap((e) => [e.weights, e.biases]));
+  const pass = worst <= args.threshold;
+  const params = net.params.length;
+  if (args.json) {
+    console.log(JSON.stringify({ sizes: net.sizes, activation: net.activation, output: net.output, cost: net.cost, examples: picked, parameters: params, threshold: args.threshold, layers: errors, worst, pass, seconds }));
+  } else {
+    const c = colorsFor(process.stdout);
+    const mark = (e: number) => (e <= args.threshold ? c.green(e.toExponential(2)) : c.red(e.toExponential(2)));
+    console.log(`gradient check of ${net.sizes.join('-')} ${net.activation}/${net.output}, ${net.cost} cost, on ${m} training images (${picked.join(', ')})`);
+    console.log(`every one of ${params} parameters: backprop against (−C(p+2h) + 8C(p+h) − 8C(p−h) + C(p−2h)) / 12h, h = 1e-3; largest relative error per layer:`);
+    for (const e of errors) console.log(`  W^${e.layer + 1} (${net.sizes[e.layer + 1]}×${net.sizes[e.layer]})  weights ${mark(e.weights)}   biases ${mark(e.biases)}`);
+    console.log(pass ? c.green(`pass: all within ${args.threshold} (${seconds.toFixed(1)} s)`) : c.red(`FAIL: ${worst.toExponential(2)} > ${args.threshold}`));
+  }
+  if (!pass) throw new UserError(`gradient check failed: relative error ${worst.toExponential(2)} above ${args.threshold}`, 1);
+}
