@@ -14,3 +14,4 @@ export * from './model/model.js';
 export * from './nn/gradcheck.js';
 export * from './nn/metrics.js';
 export * from './report/html.js';
+export * from './nn/explain.js';

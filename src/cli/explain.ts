@@ -1,0 +1,131 @@
+/**
+ * `digit-train explain`: backpropagation made visible on one real digit (the account of
+ * ../shared/backprop-notes.txt, step by step with the engine's numbers), or with --chain on the
+ * notes' one-neuron-per-layer network. The numbers come from src/nn/explain.ts; the text from
+ * src/ui/explain.ts.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import type { DigitSet } from '../data/dataset.js';
+import { EXPLAIN_BATCH, EXPLAIN_ETA, EXPLAIN_TOP, explain, explainChain } from '../nn/explain.js';
+import { createNetwork, type Network } from '../nn/network.js';
+import { Random } from '../nn/random.js';
+import { loadModel } from '../model/model.js';
+import { colorsFor } from '../ui/terminal.js';
+import { renderChain, renderExplanation } from '../ui/explain.js';
+import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+
+export const DEFAULT_EXPLAIN_SEED = 1;
+export const MAX_CHAIN_DEPTH = 12;
+
+function parseDepth(raw: string, flag: string): number {
+  const n = parsers.positiveInt(raw, flag);
+  if (n > MAX_CHAIN_DEPTH) throw new UserError(`${flag}: ${JSON.stringify(raw)} is more than ${MAX_CHAIN_DEPTH} layers`);
+  return n;
+}
+
+export const explainOptions: readonly OptionSpec[] = [
+  { flags: '--model <file>', description: 'the model to explain', defaultText: 'a random untrained network, the one digit-train --seed S starts from', parse: parsers.text },
+  { flags: '--index <n>', description: 'the example: image n of the split', defaultText: '0', parse: parsers.nonNegativeInt },
+  { flags: '--digit <d>', description: 'the example: the first image of the split with label d', parse: parsers.nonNegativeInt },
+  { ...splitOption('train'), description: 'which images (the example and its mini-batch)' },
+  { flags: '--batch <m>', description: "mini-batch of steps 5 and 6: the example and the m−1 images after it (wrapping)", defaultText: `the model's, else ${EXPLAIN_BATCH}`, parse: parsers.positiveInt },
+  { flags: '--eta <η>', description: 'learning rate η of the SGD step (step 6)', defaultText: `the model's, else ${EXPLAIN_ETA}`, parse: parsers.positiveNumber },
+  { flags: '--hidden <sizes>', description: 'hidden layer sizes of the random network (without --model)', default: '30', parse: parsers.layers },
+  { flags: '--seed <n>', description: 'seed of the random network (without --model) and of --chain', default: DEFAULT_EXPLAIN_SEED, parse: parsers.seed },
+  { flags: '--top <n>', description: 'rows of each list (steepest weights, wishes, paths, disagreements)', default: EXPLAIN_TOP, parse: parsers.positiveInt },
+  { flags: '--chain [depth]', description: `instead: the notes' network of one neuron per layer, depth weight layers (1 to ${MAX_CHAIN_DEPTH})`, defaultText: '3: 1-1-1-1', parse: parseDepth },
+  dataOption,
+  { flags: '--json', description: 'print everything as one JSON object instead of text' },
+];
+
+interface ExplainArgs {
+  model?: string;
+  index?: number;
+  digit?: number;
+  split: Split;
+  batch?: number;
+  eta?: number;
+  hidden: number[] | string;
+  seed: number;
+  top: number;
+  chain?: number | true;
+  data?: string;
+  json?: boolean;
+}
+
+export function registerExplain(program: Command): void {
+  const cmd = program
+    .command('explain')
+    .description('backpropagation made visible: one real example, step by step, with the engine\'s numbers')
+    .allowExcessArguments(false);
+  addOptions(cmd, explainOptions);
+  cmd.action((raw: Record<string, unknown>, command: Command) => {
+    const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
+    runExplain(parseOptions(explainOptions, raw) as unknown as ExplainArgs, given);
+  });
+}
+
+/** The first image of `set` whose label is `digit`. */
+export function firstWithLabel(set: DigitSet, digit: number, split: string): number {
+  for (let i = 0; i < set.count; i++) if (set.labels[i] === digit) return i;
+  throw new UserError(`--digit ${digit}: no image of the ${split} split has that label`);
+}
+
+function runExplain(args: ExplainArgs, given: Set<string>): void {
+  const c = colorsFor(process.stdout);
+  const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (args.chain !== undefined) {
+    for (const key of ['model', 'index', 'digit', 'split', 'batch', 'eta', 'hidden', 'top', 'data']) {
+      if (given.has(key)) throw new UserError(`--chain: --${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} does not apply to the one-neuron chain`);
+    }
+    const depth = args.chain === true ? 3 : args.chain;
+    const chain = explainChain(depth, args.seed);
+    if (args.json) console.log(JSON.stringify({ seed: args.seed, ...chain }));
+    else print(renderChain(chain, c, args.seed));
+    return;
+  }
+
+  if (args.index !== undefined && args.digit !== undefined) throw new UserError('--index and --digit both choose the example: give one of them');
+  if (args.model !== undefined) {
+    if (given.has('seed')) throw new UserError('--seed: only for the random network; --model gives the weights');
+    if (given.has('hidden')) throw new UserError('--hidden: only for the random network; --model gives the layer sizes');
+  }
+
+  const { data, set } = loadSplit(args.data, args.split);
+  let net: Network;
+  let source: string;
+  let batch = args.batch;
+  let eta = args.eta;
+  if (args.model !== undefined) {
+    const model = loadModel(args.model);
+    net = model.net;
+    const epochs = model.meta?.progress.epoch;
+    source = `${args.model}${epochs !== undefined ? ` (trained ${epochs} epoch${epochs === 1 ? '' : 's'})` : ''}`;
+    batch ??= model.meta?.options.batch;
+    eta ??= model.meta?.progress.eta;
+    if (net.sizes[0] !== set.inputSize) throw new UserError(`${args.model}: the model takes ${net.sizes[0]} inputs, the images have ${set.inputSize} pixels`);
+    if (net.sizes[net.sizes.length - 1] < data.classes) {
+      throw new UserError(`${args.model}: the model has ${net.sizes[net.sizes.length - 1]} outputs, the labels go up to ${data.classes - 1}`);
+    }
+  } else {
+    const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
+    const sizes = [set.inputSize, ...hidden, data.classes];
+    // exactly the network `digit-train --seed S --hidden …` starts from (sigmoid, quadratic, N(0, 1))
+    net = createNetwork({ sizes, activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(args.seed), 'normal');
+    source = `random, untrained: the start of \`digit-train --seed ${args.seed}${given.has('hidden') ? ` --hidden ${hidden.join(',')}` : ''}\``;
+  }
+  batch ??= EXPLAIN_BATCH;
+  eta ??= EXPLAIN_ETA;
+  if (batch > set.count) throw new UserError(`--batch ${batch} is larger than the ${args.split} split (${set.count} images)`);
+
+  let index = args.index ?? 0;
+  if (args.digit !== undefined) index = firstWithLabel(set, args.digit, args.split);
+  checkIndex(index, set);
+
+  const e = explain(net, { set, index, batch, eta, top: args.top });
+  if (args.json) console.log(JSON.stringify({ source, split: args.split, ...e }));
+  else print(renderExplanation(e, c, source));
+}
