@@ -13,5 +13,7 @@ export * from './nn/train.js';
 export * from './model/model.js';
 export * from './nn/gradcheck.js';
 export * from './nn/metrics.js';
+export * from './data/image.js';
+export * from './model/fit.js';
 export * from './report/html.js';
 export * from './nn/explain.js';

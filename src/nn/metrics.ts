@@ -84,3 +84,19 @@ export function evaluateDetailed(net: Network, set: DigitSet, worst = 5): Evalua
     worst: top,
   };
 }
+
+export interface Predictions {
+  /** The predicted class of each image: argmax of its output activations. */
+  predicted: Uint8Array;
+  /** The output activations a^L, image after image (count · n_L numbers). */
+  outputs: Float64Array;
+}
+
+/** Runs `net` forward over every image of `set` (its labels only enter the cost, which is dropped). */
+export function predictSet(net: Network, set: DigitSet): Predictions {
+  const nOut = net.sizes[net.sizes.length - 1];
+  const predicted = new Uint8Array(set.count);
+  const outputs = new Float64Array(set.count * nOut);
+  evaluateSet(net, createWorkspace(net, Math.min(100, set.count)), set, { predicted, outputs });
+  return { predicted, outputs };
+}

@@ -1,0 +1,128 @@
+/**
+ * `digit-train eval MODEL`: accuracy, average cost, the confusion matrix, per-digit precision
+ * and recall, and the most confident mistakes drawn in the terminal. `--json` prints all of it
+ * as one object; `--min-accuracy` turns it into a CI gate (exit 1 below the bar).
+ */
+import type { Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import { UserError } from '../errors.js';
+import type { DigitSet } from '../data/dataset.js';
+import { checkModelFits } from '../model/fit.js';
+import { loadModel, type Model } from '../model/model.js';
+import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
+import { drawDigit, sideBySide } from '../ui/draw.js';
+import { activationBars, classScoreLines, confusionLines } from '../ui/tables.js';
+import { colorsFor, pct } from '../ui/terminal.js';
+import { dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+
+/** --min-accuracy: a percentage from 0 to 100, "95" or "95%"; 0 < P ≤ 1 is refused as a likely fraction. */
+export function parsePercent(raw: string, flag: string): number {
+  const text = raw.trim().replace(/%$/, '');
+  const v = Number(text);
+  if (text === '' || !Number.isFinite(v) || v < 0 || v > 100) throw new UserError(`${flag}: ${JSON.stringify(raw)} is not a percentage from 0 to 100`);
+  if (v > 0 && v <= 1 && !raw.trim().endsWith('%')) {
+    throw new UserError(`${flag}: ${JSON.stringify(raw)} looks like a fraction; give a percentage (e.g. 95 for 95%), or write ${text}% if you mean it`);
+  }
+  return v;
+}
+
+export const evalOptions: readonly OptionSpec[] = [
+  splitOption('test'),
+  dataOption,
+  { flags: '--show <n>', description: 'how many of the most confident mistakes to draw (0: none)', default: 5, parse: parsers.nonNegativeInt },
+  { flags: '--json', description: 'print one JSON object with everything (accuracy as a fraction) instead of text' },
+  {
+    flags: '--min-accuracy <P>',
+    description: 'exit 1 when the accuracy is below P percent (0–100, e.g. 95 or 95%; a value from 0 to 1 is refused unless written with %)',
+    parse: parsePercent,
+  },
+];
+
+interface EvalArgs {
+  split: Split;
+  data?: string;
+  show: number;
+  json?: boolean;
+  minAccuracy?: number;
+}
+
+export function registerEval(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('evaluate a model: accuracy, cost, confusion matrix, precision/recall, worst mistakes')
+    .argument('<model>', "model file (digit-train's or network2.py's JSON)")
+    .allowExcessArguments(false);
+  addOptions(cmd, evalOptions);
+  cmd.action((model: string, raw: Record<string, unknown>) => runEval(model, parseOptions(evalOptions, raw) as unknown as EvalArgs));
+}
+
+/** One line describing a model: sizes, activations, cost, and where it came from. */
+export function describeModel(model: Model): string {
+  const { net, meta } = model;
+  const act = net.output !== net.activation ? `${net.activation}/${net.output}` : net.activation;
+  const origin = meta ? `digit-train, ${meta.progress.epoch} epoch${meta.progress.epoch === 1 ? '' : 's'}, seed ${meta.seed}` : 'network2.py file';
+  return `${net.sizes.join('-')} ${act}, ${net.cost} cost (${origin})`;
+}
+
+/** Whether `correct / count` reaches `percent` %, compared without rounding. */
+export function meetsPercent(correct: number, count: number, percent: number): boolean {
+  return correct * 100 >= percent * count;
+}
+
+function runEval(file: string, args: EvalArgs): void {
+  const c = colorsFor(process.stdout);
+  const model = loadModel(file);
+  const { data, set } = loadSplit(args.data, args.split);
+  for (const f of data.checksumMismatches) console.error(colorsFor(process.stderr).yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
+  checkModelFits(model.net, file, set, data.classes);
+  const ev = evaluateDetailed(model.net, set, args.show);
+
+  if (args.json) {
+    console.log(
+      JSON.stringify({
+        model: file,
+        sizes: model.net.sizes,
+        data: data.name,
+        split: args.split,
+        set: set.name,
+        count: ev.count,
+        correct: ev.correct,
+        accuracy: ev.accuracy,
+        cost: ev.cost,
+        confusion: ev.confusion,
+        perClass: ev.perClass,
+        worst: ev.worst,
+        minAccuracy: args.minAccuracy ?? null,
+        passed: args.minAccuracy === undefined ? null : meetsPercent(ev.correct, ev.count, args.minAccuracy),
+      }),
+    );
+  } else {
+    for (const line of report(file, model, ev, set, c)) console.log(line);
+  }
+  if (args.minAccuracy !== undefined && !meetsPercent(ev.correct, ev.count, args.minAccuracy)) {
+    throw new UserError(`accuracy ${pct(ev.accuracy)} (${ev.correct} / ${ev.count}) on ${set.name} is below --min-accuracy ${args.minAccuracy}%`, 1);
+  }
+}
+
+function report(file: string, model: Model, ev: Evaluation, set: DigitSet, c: ChalkInstance): string[] {
+  const lines = [
+    `${c.bold(file)}: ${describeModel(model)}`,
+    `${set.name}: ${c.bold(`${ev.correct} / ${ev.count} correct (${pct(ev.accuracy)})`)}, average cost ${ev.cost.toFixed(4)}`,
+    '',
+    c.bold('confusion matrix') + ' (rows: true digit, columns: predicted digit)',
+    ...confusionLines(ev.confusion, c),
+    '',
+    ...classScoreLines(ev.perClass, c),
+  ];
+  if (ev.worst.length) {
+    lines.push('', c.bold(`the ${ev.worst.length} most confident mistake${ev.worst.length === 1 ? '' : 's'}`));
+    for (const w of ev.worst) {
+      lines.push('', `${set.name} #${w.index}: true ${w.label}, predicted ${c.red(String(w.predicted))} (a = ${w.confidence.toFixed(3)})`);
+      const picture = drawDigit(set.images, w.index * set.inputSize, set.rows, set.cols, c);
+      const bars = activationBars(w.outputs, { predicted: w.predicted, label: w.label }, c);
+      lines.push(...sideBySide([picture, bars], [set.cols]).map((l) => l.replace(/\s+$/, '')));
+    }
+  }
+  return lines;
+}
