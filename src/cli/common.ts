@@ -1,4 +1,6 @@
-/** What several commands share: choosing a split of the data, loading a model for a data set. */
+/** What several commands share: choosing a split of the data, checking an output path. */
+import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DigitSet } from '../data/dataset.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
@@ -35,3 +37,28 @@ export function loadSplit(dir: string | undefined, split: Split): { data: Mnist;
 export function checkIndex(index: number, set: DigitSet, flag = '--index'): void {
   if (index >= set.count) throw new UserError(`${flag} ${index}: the set has ${set.count} images (0 to ${set.count - 1})`);
 }
+
+/** Fails early (before any work) when a file cannot be written to `out`; `flag` names the option in the message. */
+export function checkWritable(out: string, flag = '--out'): void {
+  const path = resolve(out);
+  try {
+    if (statSync(path).isDirectory()) throw new UserError(`${flag} ${out}: is a directory`);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error();
+  } catch {
+    throw new UserError(`${flag} ${out}: directory ${dir} does not exist`);
+  }
+  const probe = `${path}.${process.pid}.probe.tmp`;
+  try {
+    accessSync(dir, constants.W_OK);
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch {
+    throw new UserError(`${flag} ${out}: cannot write in directory ${dir}`);
+  }
+}
+

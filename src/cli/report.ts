@@ -11,9 +11,8 @@ import { evaluateDetailed } from '../nn/metrics.js';
 import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
 import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
-import { dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
-import { checkWritable } from './train.js';
 
 export const reportOptions: readonly OptionSpec[] = [
   { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },

@@ -2,9 +2,8 @@
  * `digit-train [train]`: load the data, build (or resume) a network, train it epoch by epoch
  * with a progress bar and one line per epoch, save the model.
  */
-import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
@@ -15,7 +14,10 @@ import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type Epoch
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
-import { dataOption } from './common.js';
+import { checkWritable, dataOption } from './common.js';
+import { buildReport } from '../report/html.js';
+import { renderTrainingChart } from '../ui/chart.js';
+import { writeReportFile } from './report.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
 
 export const DEFAULT_SEED = 1;
@@ -48,6 +50,7 @@ export const trainOptions: readonly OptionSpec[] = [
   { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
   { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
   { flags: '--checkpoint-every <k>', description: 'also save the model (with everything --resume needs) to --out every k epochs', default: 0, parse: parsers.nonNegativeInt },
+  { flags: '--report <file>', description: 'also write the HTML report (as `digit-train report`) on the test set at the end', parse: parsers.text },
   { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
 ];
 
@@ -80,6 +83,7 @@ interface TrainArgs {
   out: string;
   resume?: string;
   checkpointEvery: number;
+  report?: string;
   json?: boolean;
 }
 
@@ -93,30 +97,6 @@ export function registerTrain(program: Command): void {
     const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
     return runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
   });
-}
-
-/** Fails early (before any training) when the model cannot be written to `out`. */
-export function checkWritable(out: string): void {
-  const path = resolve(out);
-  try {
-    if (statSync(path).isDirectory()) throw new UserError(`--out ${out}: is a directory`);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-  }
-  const dir = dirname(path);
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error();
-  } catch {
-    throw new UserError(`--out ${out}: directory ${dir} does not exist`);
-  }
-  const probe = `${path}.${process.pid}.probe.tmp`;
-  try {
-    accessSync(dir, constants.W_OK);
-    closeSync(openSync(probe, 'wx'));
-    unlinkSync(probe);
-  } catch {
-    throw new UserError(`--out ${out}: cannot write in directory ${dir}`);
-  }
 }
 
 function resolveHidden(h: number[] | string): number[] {
@@ -139,6 +119,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
     if (!json) console.log(line);
   };
   checkWritable(args.out);
+  if (args.report) checkWritable(args.report, '--report');
 
   // The run to resume, if any: its options carry on unless given again here.
   const resumed: Model | null = args.resume ? loadModel(args.resume) : null;
@@ -334,10 +315,13 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
+  if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
   if (json) console.log(JSON.stringify(summary));
   else {
+    if (h.length) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out)) console.log(line);
     const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
     log(`${out.green('saved')} ${savedTo} (${progress.epoch} epochs in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
+    if (args.report) log(`${out.green('wrote')} ${args.report}`);
   }
   if (savedTo !== args.out) throw new UserError(`could not write ${args.out}; the model is in ${savedTo}`, 1);
 }
