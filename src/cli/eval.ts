@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { UserError } from '../errors.js';
 import type { DigitSet } from '../data/dataset.js';
-import { checkModelFits } from '../model/fit.js';
+import { checkModelFits, datasetName } from '../model/fit.js';
 import { loadModel, type Model } from '../model/model.js';
 import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
@@ -75,7 +75,7 @@ function runEval(file: string, args: EvalArgs): void {
   const model = loadModel(file);
   const { data, set } = loadSplit(args.data, args.split);
   for (const f of data.checksumMismatches) console.error(colorsFor(process.stderr).yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
-  checkModelFits(model.net, file, set, data.classes);
+  checkModelFits(model, file, set, data.classes, datasetName(data));
   const ev = evaluateDetailed(model.net, set, args.show);
 
   if (args.json) {

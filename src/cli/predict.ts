@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { makeDigitSet, type DigitSet } from '../data/dataset.js';
 import { lightBackground, readImage, toDigit } from '../data/image.js';
-import { checkModelFits, imageSide } from '../model/fit.js';
+import { checkModelFits, datasetName, imageSide } from '../model/fit.js';
 import { loadModel } from '../model/model.js';
 import { predictSet } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
@@ -70,7 +70,7 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
   let items: Omit<Item, 'predicted' | 'outputs'>[];
   if (args.index !== undefined) {
     const { data, set: full } = loadSplit(args.data, args.split);
-    checkModelFits(net, file, full, data.classes);
+    checkModelFits(model, file, full, data.classes, datasetName(data));
     checkIndex(args.index, full);
     const at = args.index * full.inputSize;
     set = makeDigitSet(`${full.name}[${args.index}]`, full.images.slice(at, at + full.inputSize), full.labels.slice(args.index, args.index + 1), full.rows, full.cols);

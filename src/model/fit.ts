@@ -3,15 +3,23 @@
  * layer must have a neuron for every label. A model that passes `parseModel` can still fail
  * here (a network trained on other images); the error names the model file, in one line.
  */
+import { resolve } from 'node:path';
 import type { DigitSet } from '../data/dataset.js';
+import type { Mnist } from '../data/mnist.js';
 import type { Network } from '../nn/network.js';
-import { ModelError } from './model.js';
+import { ModelError, type Model } from './model.js';
 
-/** Throws ModelError naming `file` unless `net` takes the images of `set` and has an output for each of `classes` labels. */
-export function checkModelFits(net: Network, file: string, set: Pick<DigitSet, 'rows' | 'cols' | 'inputSize' | 'name'>, classes: number): void {
+/**
+ * Throws ModelError naming `file` unless the model takes the images of `set` and has an output
+ * for each of `classes` labels. When the model records another dataset than `dataName` (the
+ * absolute directory, or "MNIST"), the message says which.
+ */
+export function checkModelFits(model: Model, file: string, set: Pick<DigitSet, 'rows' | 'cols' | 'inputSize' | 'name'>, classes: number, dataName?: string): void {
+  const { net, meta } = model;
   const inputs = net.sizes[0];
   if (inputs !== set.inputSize) {
-    throw new ModelError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels`);
+    const trainedOn = meta && dataName !== undefined && meta.dataset.name !== dataName ? ` (it was trained on ${meta.dataset.name})` : '';
+    throw new ModelError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels${trainedOn}`);
   }
   const outputs = net.sizes[net.sizes.length - 1];
   if (outputs < classes) {
@@ -25,4 +33,9 @@ export function imageSide(net: Network, file: string): number {
   const side = Math.round(Math.sqrt(n));
   if (side * side !== n) throw new ModelError(file, `the model takes ${n} inputs, not a square image (such as 784 = 28x28)`);
   return side;
+}
+
+/** The dataset's name as model files record it: "MNIST", or the absolute directory. */
+export function datasetName(data: Pick<Mnist, 'name' | 'dir'>): string {
+  return data.name === 'MNIST' ? 'MNIST' : resolve(data.dir);
 }

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
-import { saveModel } from '../../src/model/model.js';
+import { FORMAT_VERSION, saveModel } from '../../src/model/model.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
 import { evaluateDetailed } from '../../src/nn/metrics.js';
 import { createNetwork, type Network } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
@@ -117,6 +118,14 @@ describe('digit-train eval', () => {
       [few, `${few}: the model has 4 outputs, the labels of the data go up to 9`],
       ['/nonexistent/m.json', '/nonexistent/m.json: no such file'],
     ];
+    // a digit-train model records its data: the message says so when other data are given
+    const { net: small } = modelFile([36, 10]);
+    const trainedHere = join(tempDir(), 'here.json');
+    const meta = { format: FORMAT_VERSION, activation: 'sigmoid', output: 'sigmoid', init: 'normal', seed: 1, options: DEFAULT_TRAIN_OPTIONS, dataset: { name: data, trainSize: 60 }, progress: newProgress(new Random(1), 3), version: '0', created: '' } as const;
+    saveModel(trainedHere, { net: small, meta });
+    const onMnist = run(['eval', trainedHere]);
+    expect(onMnist.code).toBe(2);
+    expect(onMnist.stderr).toBe(`digit-train: ${trainedHere}: the model takes 36 inputs, the images of MNIST test have 28x28 = 784 pixels (it was trained on ${data})\n`);
     const broken = join(tempDir(), 'broken.json');
     writeFileSync(broken, '{"sizes": [36, 10], "weights": [], "biases": [], "cost": "QuadraticCost"}');
     cases.push([broken, `${broken}: weights has 0 layers, sizes needs 1`]);

