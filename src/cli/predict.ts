@@ -80,10 +80,10 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
     const pixels = new Uint8Array(images.length * side * side);
     items = images.map((path, i) => {
       const img = readImage(path);
-      if (!args.invert && lightBackground(img)) {
-        console.error(colorsFor(process.stderr).yellow(`warning: ${path}: the background looks light; for a dark digit on a light background use --invert`));
-      }
       const digit = toDigit(img, { invert: args.invert, side });
+      const warn = (text: string) => console.error(colorsFor(process.stderr).yellow(`warning: ${path}: ${text}`));
+      if (!args.invert && lightBackground(img)) warn('the background looks light; for a dark digit on a light background use --invert');
+      else if (digit.every((v) => v === 0)) warn('no ink found (the picture is all one grey)');
       pixels.set(digit, i * side * side);
       return { source: path, pixels: digit };
     });

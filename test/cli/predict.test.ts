@@ -88,7 +88,7 @@ describe('digit-train predict', () => {
     expect(lines.filter((l) => l.includes('←'))).toHaveLength(1);
   });
 
-  it('warns (and still predicts) when a picture looks dark-on-light without --invert', () => {
+  it('warns (and still predicts) when a picture looks dark-on-light without --invert, or is blank', () => {
     const dir = tempDir();
     const paper = onPaper(mnistImage(1), 2, 4);
     writeFileSync(join(dir, 'two.pgm'), encodePgm(paper.bytes, paper.side, paper.side));
@@ -96,6 +96,10 @@ describe('digit-train predict', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`warning: ${join(dir, 'two.pgm')}: the background looks light; for a dark digit on a light background use --invert\n`);
     expect(r.stdout).toMatch(/two\.pgm: predicted \d/);
+    writeFileSync(join(dir, 'blank.pgm'), encodePgm(new Uint8Array(100), 10, 10));
+    const blank = run(['predict', saved(), join(dir, 'blank.pgm')]);
+    expect(blank.code).toBe(0);
+    expect(blank.stderr).toBe(`warning: ${join(dir, 'blank.pgm')}: no ink found (the picture is all one grey)\n`);
   });
 
   it('bad requests: exit 2 and one line', () => {
