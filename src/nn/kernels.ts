@@ -54,17 +54,20 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
   ws.nzStart[m] = q;
 }
 
-/** z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1). */
-function forwardFirstLayer(net: Network, ws: Workspace, m: number): void {
+/**
+ * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), for the hidden units
+ * [j0, j1) (all of them, or one thread's share).
+ */
+export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0, j1 = net.sizes[1]): void {
   const H = net.sizes[1];
   const W = net.W[0];
   const b = net.b[0];
   const z = ws.z[1];
   const { xValue, xRow, nzStart } = ws;
-  const H5 = H - (H % 5);
+  const jEnd5 = j1 - ((j1 - j0) % 5);
   // Block of hidden units outermost: while one block is summed for every example of the batch,
   // its slice of the weight rows stays in the L1 cache.
-  for (let j = 0; j < H5; j += 5) {
+  for (let j = j0; j < jEnd5; j += 5) {
     const b0 = b[j], b1 = b[j + 1], b2 = b[j + 2], b3 = b[j + 3], b4 = b[j + 4];
     for (let x = 0; x < m; x++) {
       let s0 = b0, s1 = b1, s2 = b2, s3 = b3, s4 = b4;
@@ -85,14 +88,15 @@ function forwardFirstLayer(net: Network, ws: Workspace, m: number): void {
       z[zo + 4] = s4;
     }
   }
-  for (let j = H5; j < H; j++) {
+  for (let j = jEnd5; j < j1; j++) {
     for (let x = 0; x < m; x++) {
       let s = b[j];
       for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
       z[x * H + j] = s;
     }
   }
-  finishLayer(net, ws, 1, m);
+  if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
+  else for (let x = 0; x < m; x++) activate(net.activation, z, ws.a[1], x * H + j0, j1 - j0);
 }
 
 /** a^l = f(z^l) for the m examples (the output layer's f for l = L). */
@@ -164,10 +168,22 @@ export function trainMiniBatch(
   m: number,
   opt: StepOptions,
 ): number {
+  gatherSparse(set, order, start, m, ws, net.sizes[1]);
+  forwardFirstLayer(net, ws, m);
+  const cost = backwardPass(net, ws, m, opt.eta);
+  for (let l = net.sizes.length - 2; l >= 0; l--) stepLayer(net, ws, m, opt, l, 0, net.sizes[l + 1]);
+  return cost;
+}
+
+/**
+ * After the first layer's forward pass: the upper layers' forward pass, BP1 and BP2 for the
+ * whole network (with the weights from before the step), and every δ scaled by −η/m, ready
+ * for `stepLayer`. Returns the sum of the m examples' costs.
+ */
+export function backwardPass(net: Network, ws: Workspace, m: number, eta: number): number {
   const { sizes } = net;
   const L = sizes.length - 1;
-  gatherSparse(set, order, start, m, ws, sizes[1]);
-  forwardSparse(net, ws, m);
+  forwardUpperLayers(net, ws, m);
 
   // BP1: δ^L = ∂C/∂a ⊙ σ'(z^L), and the cost of each example
   const nL = sizes[L];
@@ -176,7 +192,7 @@ export function trainMiniBatch(
     cost += exampleCost(net.cost, net.output, ws.z[L], ws.a[L], x * nL, nL, ws.y[x]);
     outputDelta(net.cost, net.output, ws.a[L], ws.delta[L], x * nL, nL, ws.y[x]);
   }
-  // BP2: δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ f'(z^l), with the weights from before this step
+  // BP2: δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ f'(z^l)
   for (let l = L - 1; l >= 1; l--) {
     const n = sizes[l];
     const nUp = sizes[l + 1];
@@ -194,64 +210,68 @@ export function trainMiniBatch(
     }
     mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
   }
-
-  // The step. Deltas scaled by −η/m, then BP3/BP4 added into the target: the parameters
-  // themselves, or the velocity when momentum is on.
-  const scale = -opt.eta / m;
+  // Every δ scaled by −η/m: the step below adds the gradient straight into the parameters.
+  const scale = -eta / m;
   for (let l = 1; l <= L; l++) {
     const d = ws.delta[l];
     for (let i = 0, n = m * sizes[l]; i < n; i++) d[i] *= scale;
   }
-  const p = net.params;
-  const useVelocity = opt.momentum !== 0;
-  const target = useVelocity ? ws.velocity : p;
-  if (useVelocity) {
-    const v = ws.velocity;
-    const mu = opt.momentum;
-    for (let i = 0; i < v.length; i++) v[i] *= mu;
-    if (opt.lambda !== 0) addWeightDecay(net, v, p, -opt.eta * opt.lambda / opt.n);
-  } else if (opt.lambda !== 0) {
-    addWeightDecay(net, p, p, -opt.eta * opt.lambda / opt.n);
-  }
-  addGradientStep(net, ws, m, target);
-  if (useVelocity) {
-    const v = ws.velocity;
-    for (let i = 0; i < p.length; i++) p[i] += v[i];
-  }
   return cost;
 }
 
-/** target[w] += c · p[w] for every weight (not the biases): the L2 term −ηλ/n · w. */
-function addWeightDecay(net: Network, target: Float64Array, p: Float64Array, c: number): void {
-  let at = 0;
-  for (let l = 0; l + 1 < net.sizes.length; l++) {
-    const nW = net.sizes[l] * net.sizes[l + 1];
-    for (let i = at; i < at + nW; i++) target[i] += c * p[i];
-    at += nW + net.sizes[l + 1];
+/**
+ * The step for weight layer l (layer l → l+1), output neurons [j0, j1) only:
+ *   plain SGD:  w ← (1 − ηλ/n) w + Σ_x a_k (−η/m δ_j),  b ← b + Σ_x (−η/m δ_j)      (BP3, BP4)
+ *   momentum:   v ← μ v − (ηλ/n) w + Σ_x …,  p ← p + v
+ * Deltas must already be scaled (backwardPass). Each parameter gets its additions in the same
+ * order whatever the range, so splitting the units between threads changes no result.
+ */
+export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptions, l: number, j0: number, j1: number): void {
+  const nIn = net.sizes[l];
+  const nOut = net.sizes[l + 1];
+  const W = net.W[l];
+  const b = net.b[l];
+  const momentum = opt.momentum !== 0;
+  const tW = momentum ? ws.velocityW[l] : W;
+  const tB = momentum ? ws.velocityB[l] : b;
+  const decay = (-opt.eta * opt.lambda) / opt.n;
+  if (momentum) {
+    const mu = opt.momentum;
+    for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) tW[j] *= mu;
+    for (let j = j0; j < j1; j++) tB[j] *= mu;
+  }
+  if (decay !== 0) for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) tW[j] += decay * W[j];
+  const d = ws.delta[l + 1];
+  // BP3: b += Σ_x (−η/m) δ_x
+  for (let x = 0; x < m; x++) for (let j = j0; j < j1; j++) tB[j] += d[x * nOut + j];
+  // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ
+  if (l === 0) addFirstLayerStep(ws, m, nOut, d, tW, j0, j1);
+  else addDenseStep(ws.a[l], m, nIn, nOut, d, tW, j0, j1);
+  if (momentum) {
+    for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) W[j] += tW[j];
+    for (let j = j0; j < j1; j++) b[j] += tB[j];
   }
 }
 
 /**
  * BP4 on the first layer, over the non-zero pixels only: row i of W^1 += x_i · (−η/m) δ^1_x,
- * for each example x in turn. Blocks of 10 hidden units (then 1 at a time) keep their
- * (−η/m) δ in local variables across the pixel loop (10 measured faster than 5 or the plain
- * loop here); each weight still receives its additions in example order, so the result is the
- * same as the plain loop's.
+ * for each example x in turn, hidden units [j0, j1). Blocks of 10 hidden units (then 1 at a
+ * time) keep their (−η/m) δ in local variables across the pixel loop (10 measured faster than 5
+ * or the plain loop here).
  */
-function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array, W: Float64Array, wAt: number): void {
+function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array, W: Float64Array, j0: number, j1: number): void {
   const { xValue, xRow, nzStart } = ws;
-  const H10 = H - (H % 10);
+  const jEnd10 = j1 - ((j1 - j0) % 10);
   // Block of hidden units outermost (its slice of the weight rows stays in L1), then the
   // examples in order, so each weight receives its additions in example order.
-  for (let j = 0; j < H10; j += 10) {
-    const at = wAt + j;
+  for (let j = j0; j < jEnd10; j += 10) {
     for (let x = 0; x < m; x++) {
       const o = x * H + j;
       const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
       const d5 = d[o + 5], d6 = d[o + 6], d7 = d[o + 7], d8 = d[o + 8], d9 = d[o + 9];
       for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
         const v = xValue[q];
-        const r = at + xRow[q];
+        const r = j + xRow[q];
         W[r] += v * d0;
         W[r + 1] += v * d1;
         W[r + 2] += v * d2;
@@ -265,55 +285,35 @@ function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array,
       }
     }
   }
-  for (let j = H10; j < H; j++) {
-    const at = wAt + j;
+  for (let j = jEnd10; j < j1; j++) {
     for (let x = 0; x < m; x++) {
       const dj = d[x * H + j];
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) W[at + xRow[q]] += xValue[q] * dj;
+      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) W[j + xRow[q]] += xValue[q] * dj;
     }
   }
 }
 
-/** BP3 + BP4 into `target` (laid out as Network.params), deltas already scaled by −η/m. */
-function addGradientStep(net: Network, ws: Workspace, m: number, target: Float64Array): void {
-  const { sizes } = net;
-  const L = sizes.length - 1;
-  let at = 0;
-  for (let l = 1; l <= L; l++) {
-    const nIn = sizes[l - 1];
-    const nOut = sizes[l];
-    const wAt = at;
-    const bAt = at + nIn * nOut;
-    at = bAt + nOut;
-    const d = ws.delta[l];
-    // BP3: b^l += Σ_x (−η/m) δ^l_x
-    for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) target[bAt + j] += d[x * nOut + j];
-    if (l === 1) {
-      addFirstLayerStep(ws, m, nOut, d, target, wAt);
-    } else {
-      // BP4: row k of W^l += a^(l−1)_k · (−η/m) δ^l, blocks of 5 δ in local variables
-      const aPrev = ws.a[l - 1];
-      const n5 = nOut - (nOut % 5);
-      for (let x = 0; x < m; x++) {
-        const ao = x * nIn;
-        const o = x * nOut;
-        for (let j = 0; j < n5; j += 5) {
-          const d0 = d[o + j], d1 = d[o + j + 1], d2 = d[o + j + 2], d3 = d[o + j + 3], d4 = d[o + j + 4];
-          for (let k = 0; k < nIn; k++) {
-            const v = aPrev[ao + k];
-            const r = wAt + k * nOut + j;
-            target[r] += v * d0;
-            target[r + 1] += v * d1;
-            target[r + 2] += v * d2;
-            target[r + 3] += v * d3;
-            target[r + 4] += v * d4;
-          }
-        }
-        for (let j = n5; j < nOut; j++) {
-          const dj = d[o + j];
-          for (let k = 0; k < nIn; k++) target[wAt + k * nOut + j] += aPrev[ao + k] * dj;
-        }
+/** BP4 on a dense layer: row k of W += a_k · (−η/m) δ, outputs [j0, j1), blocks of 5 δ in local variables. */
+function addDenseStep(a: Float64Array, m: number, nIn: number, nOut: number, d: Float64Array, W: Float64Array, j0: number, j1: number): void {
+  const jEnd5 = j1 - ((j1 - j0) % 5);
+  for (let x = 0; x < m; x++) {
+    const ao = x * nIn;
+    const o = x * nOut;
+    for (let j = j0; j < jEnd5; j += 5) {
+      const d0 = d[o + j], d1 = d[o + j + 1], d2 = d[o + j + 2], d3 = d[o + j + 3], d4 = d[o + j + 4];
+      for (let k = 0; k < nIn; k++) {
+        const v = a[ao + k];
+        const r = k * nOut + j;
+        W[r] += v * d0;
+        W[r + 1] += v * d1;
+        W[r + 2] += v * d2;
+        W[r + 3] += v * d3;
+        W[r + 4] += v * d4;
       }
+    }
+    for (let j = jEnd5; j < j1; j++) {
+      const dj = d[o + j];
+      for (let k = 0; k < nIn; k++) W[k * nOut + j] += a[ao + k] * dj;
     }
   }
 }

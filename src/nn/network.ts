@@ -42,24 +42,34 @@ export function parameterCount(sizes: readonly number[]): number {
   return n;
 }
 
-/** A network with every parameter 0 (fill it with `initialize` or from a model file). */
-export function allocateNetwork(config: NetworkConfig): Network {
-  const { sizes } = config;
-  if (sizes.length < 2) throw new RangeError('a network needs at least an input and an output layer');
-  for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new RangeError(`layer size ${n} is not a positive integer`);
-  const params = new Float64Array(parameterCount(sizes));
+/** Per-layer views [W[l]…], [b[l]…] of a block laid out as Network.params. */
+export function layerViews(sizes: readonly number[], block: Float64Array): [Float64Array[], Float64Array[]] {
   const W: Float64Array[] = [];
   const b: Float64Array[] = [];
   let at = 0;
   for (let l = 0; l + 1 < sizes.length; l++) {
     const nIn = sizes[l];
     const nOut = sizes[l + 1];
-    W.push(params.subarray(at, at + nIn * nOut));
+    W.push(block.subarray(at, at + nIn * nOut));
     at += nIn * nOut;
-    b.push(params.subarray(at, at + nOut));
+    b.push(block.subarray(at, at + nOut));
     at += nOut;
   }
-  return { sizes: [...sizes], activation: config.activation, output: config.output, cost: config.cost, params, W, b };
+  return [W, b];
+}
+
+/**
+ * A network with every parameter 0 (fill it with `initialize` or from a model file), or over
+ * `params` when given (e.g. memory shared with a worker thread).
+ */
+export function allocateNetwork(config: NetworkConfig, params?: Float64Array): Network {
+  const { sizes } = config;
+  if (sizes.length < 2) throw new RangeError('a network needs at least an input and an output layer');
+  for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new RangeError(`layer size ${n} is not a positive integer`);
+  const block = params ?? new Float64Array(parameterCount(sizes));
+  if (block.length !== parameterCount(sizes)) throw new RangeError(`${block.length} parameters for sizes ${sizes.join('-')}`);
+  const [W, b] = layerViews(sizes, block);
+  return { sizes: [...sizes], activation: config.activation, output: config.output, cost: config.cost, params: block, W, b };
 }
 
 /**

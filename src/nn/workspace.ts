@@ -4,7 +4,7 @@
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
  */
-import { parameterCount, type Network } from './network.js';
+import { layerViews, parameterCount, type Network } from './network.js';
 
 export interface Workspace {
   /** Capacity: the largest mini-batch these buffers hold. */
@@ -28,8 +28,10 @@ export interface Workspace {
   xValue: Float64Array;
   xRow: Int32Array;
   nzStart: Int32Array;
-  /** Velocity for momentum, in the layout of Network.params (allocated only when used). */
+  /** Velocity for momentum, in the layout of Network.params (allocated only when used), and its per-layer views. */
   velocity: Float64Array;
+  velocityW: Float64Array[];
+  velocityB: Float64Array[];
 }
 
 export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
@@ -38,15 +40,9 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
   const z = sizes.map((n, l) => new Float64Array(l === 0 ? 0 : m * n));
   const delta = sizes.map((n, l) => new Float64Array(l === 0 ? 0 : m * n));
   const grad = new Float64Array(parameterCount(sizes));
-  const nablaW: Float64Array[] = [];
-  const nablaB: Float64Array[] = [];
-  let at = 0;
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    nablaW.push(grad.subarray(at, at + sizes[l] * sizes[l + 1]));
-    at += sizes[l] * sizes[l + 1];
-    nablaB.push(grad.subarray(at, at + sizes[l + 1]));
-    at += sizes[l + 1];
-  }
+  const [nablaW, nablaB] = layerViews(sizes, grad);
+  const velocity = new Float64Array(withVelocity ? grad.length : 0);
+  const [velocityW, velocityB] = withVelocity ? layerViews(sizes, velocity) : [[], []];
   return {
     m,
     sizes: [...sizes],
@@ -60,6 +56,8 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
     xValue: new Float64Array(m * sizes[0]),
     xRow: new Int32Array(m * sizes[0]),
     nzStart: new Int32Array(m + 1),
-    velocity: new Float64Array(withVelocity ? grad.length : 0),
+    velocity,
+    velocityW,
+    velocityB,
   };
 }
