@@ -18,14 +18,14 @@ import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../nn/train.js';
 export interface Workload {
   hidden: number;
   batch: number;
+  /** 1, or 2 with the first layer split with a worker thread. */
+  threads: number;
 }
 
-export const DEFAULT_WORKLOADS: Workload[] = [
-  { hidden: 30, batch: 10 },
-  { hidden: 30, batch: 100 },
-  { hidden: 100, batch: 10 },
-  { hidden: 100, batch: 100 },
-];
+/** A workload's name in tables and in --baseline comparisons. */
+export function workloadName(w: Workload): string {
+  return `784-${w.hidden}-10 batch ${w.batch}${w.threads > 1 ? ` ${w.threads} threads` : ''}`;
+}
 
 export interface BenchOptions {
   workloads: Workload[];
@@ -45,6 +45,7 @@ export interface WorkloadResult {
   name: string;
   hidden: number;
   batch: number;
+  threads: number;
   trainImages: number;
   /** Median training seconds per epoch, and every measured epoch. */
   trainSeconds: number;
@@ -84,11 +85,15 @@ export function timeEpochs(data: Mnist, w: Workload, epochs: number, seed: numbe
   const train = trainSize ? subset(data.train, 0, trainSize) : data.train;
   const rng = new Random(seed);
   const net = createNetwork({ sizes: [train.inputSize, w.hidden, data.classes], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng);
-  const trainer = new Trainer(net, { train, test: data.test }, { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch }, newProgress(rng, 3));
+  const trainer = new Trainer(net, { train, test: data.test }, { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch, threads: w.threads }, newProgress(rng, 3));
   const out: { train: number; evalS: number; accuracy: number }[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const r = trainer.runEpoch()!;
-    out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
+  try {
+    for (let e = 0; e < epochs; e++) {
+      const r = trainer.runEpoch()!;
+      out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
+    }
+  } finally {
+    void trainer.close();
   }
   return { trainImages: train.count, epochs: out };
 }
@@ -149,7 +154,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
   const results: WorkloadResult[] = [];
   try {
     for (const w of opts.workloads) {
-      const name = `784-${w.hidden}-10 batch ${w.batch}`;
+      const name = workloadName(w);
       const runs = timeEpochs(data, w, opts.warmup + opts.epochs, opts.seed, opts.trainSize);
       const measured = runs.epochs.slice(opts.warmup);
       const trainSecondsAll = measured.map((e) => e.train);
@@ -158,6 +163,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         name,
         hidden: w.hidden,
         batch: w.batch,
+        threads: w.threads,
         trainImages: runs.trainImages,
         trainSeconds,
         trainSecondsAll,
@@ -194,7 +200,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     date: new Date().toISOString(),
-    options: { ...opts, workloads: opts.workloads.map((w) => `784-${w.hidden}-10/${w.batch}`) },
+    options: { ...opts, workloads: opts.workloads.map(workloadName) },
     loadSeconds,
     startupSeconds,
     peakRssMB: process.resourceUsage().maxRSS / 1024,

@@ -34,14 +34,29 @@ export interface Workspace {
   velocityB: Float64Array[];
 }
 
-export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
+/** Buffers of the first hidden layer (and the velocity) in memory shared between two threads. */
+export interface SharedLayerOne {
+  z1: Float64Array;
+  a1: Float64Array;
+  delta1: Float64Array;
+  velocity: Float64Array;
+}
+
+/** Float64Arrays over SharedArrayBuffers, sized for `createWorkspace(net, m, withVelocity, shared)`. */
+export function sharedLayerOne(net: Network, m: number, withVelocity: boolean): SharedLayerOne {
+  const f = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
+  const n1 = m * net.sizes[1];
+  return { z1: f(n1), a1: f(n1), delta1: f(n1), velocity: f(withVelocity ? net.params.length : 0) };
+}
+
+export function createWorkspace(net: Network, m: number, withVelocity = false, shared?: SharedLayerOne): Workspace {
   const { sizes } = net;
-  const a = sizes.map((n) => new Float64Array(m * n));
-  const z = sizes.map((n, l) => new Float64Array(l === 0 ? 0 : m * n));
-  const delta = sizes.map((n, l) => new Float64Array(l === 0 ? 0 : m * n));
+  const a = sizes.map((n, l) => (shared && l === 1 ? shared.a1 : new Float64Array(m * n)));
+  const z = sizes.map((n, l) => (shared && l === 1 ? shared.z1 : new Float64Array(l === 0 ? 0 : m * n)));
+  const delta = sizes.map((n, l) => (shared && l === 1 ? shared.delta1 : new Float64Array(l === 0 ? 0 : m * n)));
   const grad = new Float64Array(parameterCount(sizes));
   const [nablaW, nablaB] = layerViews(sizes, grad);
-  const velocity = new Float64Array(withVelocity ? grad.length : 0);
+  const velocity = shared && withVelocity ? shared.velocity : new Float64Array(withVelocity ? grad.length : 0);
   const [velocityW, velocityB] = withVelocity ? layerViews(sizes, velocity) : [[], []];
   return {
     m,
