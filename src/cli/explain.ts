@@ -10,6 +10,7 @@ import type { DigitSet } from '../data/dataset.js';
 import { EXPLAIN_BATCH, EXPLAIN_ETA, EXPLAIN_TOP, explain, explainChain } from '../nn/explain.js';
 import { createNetwork, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
+import { checkModelFits, datasetName } from '../model/fit.js';
 import { loadModel } from '../model/model.js';
 import { colorsFor } from '../ui/terminal.js';
 import { renderChain, renderExplanation } from '../ui/explain.js';
@@ -106,10 +107,7 @@ function runExplain(args: ExplainArgs, given: Set<string>): void {
     source = `${args.model}${epochs !== undefined ? ` (trained ${epochs} epoch${epochs === 1 ? '' : 's'})` : ''}`;
     batch ??= model.meta?.options.batch;
     eta ??= model.meta?.progress.eta;
-    if (net.sizes[0] !== set.inputSize) throw new UserError(`${args.model}: the model takes ${net.sizes[0]} inputs, the images have ${set.inputSize} pixels`);
-    if (net.sizes[net.sizes.length - 1] < data.classes) {
-      throw new UserError(`${args.model}: the model has ${net.sizes[net.sizes.length - 1]} outputs, the labels go up to ${data.classes - 1}`);
-    }
+    checkModelFits(model, args.model, set, data.classes, datasetName(data));
   } else {
     const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
     const sizes = [set.inputSize, ...hidden, data.classes];

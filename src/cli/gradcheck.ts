@@ -10,6 +10,7 @@ import { gradientCheck } from '../nn/gradcheck.js';
 import { createNetwork, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { createWorkspace } from '../nn/workspace.js';
+import { checkModelFits, datasetName } from '../model/fit.js';
 import { loadModel } from '../model/model.js';
 import { colorsFor } from '../ui/terminal.js';
 import { dataOption, loadSplit } from './common.js';
@@ -48,12 +49,13 @@ export function registerGradcheck(program: Command): void {
 }
 
 function runGradcheck(args: GradcheckArgs): void {
-  const { set } = loadSplit(args.data, 'train');
+  const { data, set } = loadSplit(args.data, 'train');
   const rng = new Random(args.seed);
   let net: Network;
   if (args.model) {
-    net = loadModel(args.model).net;
-    if (net.sizes[0] !== set.inputSize) throw new UserError(`${args.model}: the model takes ${net.sizes[0]} inputs, the images have ${set.inputSize} pixels`);
+    const model = loadModel(args.model);
+    checkModelFits(model, args.model, set, data.classes, datasetName(data));
+    net = model.net;
   } else {
     const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
     net = createNetwork({ sizes: [set.inputSize, ...hidden, 10], activation: args.activation, output: args.output, cost: args.cost }, rng, 'scaled');

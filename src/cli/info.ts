@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadModel, type Model } from '../model/model.js';
 import { parameterCount } from '../nn/network.js';
+import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { addOptions, parseOptions, type OptionSpec } from './options.js';
@@ -101,6 +102,8 @@ function runInfo(file: string, args: { json?: boolean }): void {
   if (info.history.length) {
     console.log('');
     for (const line of historyLines(info.history, c)) console.log(line);
+    console.log('');
+    for (const line of renderTrainingChart(info.history, process.stdout.columns ?? 80, c)) console.log(line);
   }
   const f = info.final;
   if (f) {
@@ -113,4 +116,6 @@ function runInfo(file: string, args: { json?: boolean }): void {
     if (f.bestTest) console.log(`best test accuracy ${pct(f.bestTest.accuracy)} (epoch ${f.bestTest.epoch})`);
     if (f.bestValidation) console.log(`best validation accuracy ${pct(f.bestValidation.accuracy)} (epoch ${f.bestValidation.epoch})`);
   }
+  const kept = model.meta?.keptEpoch;
+  if (kept !== undefined) console.log(c.bold('weights saved: ') + `those of epoch ${kept} (--keep best: the best validation accuracy), not of the last epoch`);
 }

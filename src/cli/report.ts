@@ -11,6 +11,7 @@ import { evaluateDetailed } from '../nn/metrics.js';
 import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
 import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
+import { checkModelFits, datasetName } from '../model/fit.js';
 import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
 
@@ -40,16 +41,6 @@ export function registerReport(program: Command): void {
   });
 }
 
-/** Checks that a model can read the images of a set (inputs, outputs); throws a UserError naming the file. */
-export function checkModelFits(model: Model, file: string, set: DigitSet): void {
-  const { sizes } = model.net;
-  const trainedOn = model.meta && model.meta.dataset.name !== 'MNIST' ? ` (it was trained on ${model.meta.dataset.name}: give --data)` : '';
-  if (sizes[0] !== set.inputSize) throw new UserError(`${file}: the model takes ${sizes[0]} inputs, the images of ${set.name} have ${set.inputSize} pixels${trainedOn}`);
-  let maxLabel = 0;
-  for (let i = 0; i < set.count; i++) if (set.labels[i] > maxLabel) maxLabel = set.labels[i];
-  if (sizes[sizes.length - 1] <= maxLabel) throw new UserError(`${file}: the model has ${sizes[sizes.length - 1]} outputs, the labels of ${set.name} go up to ${maxLabel}`);
-}
-
 /** Writes a report's HTML to `path` atomically (a temporary file, then rename); a UserError naming the flag when it cannot. */
 export function writeReportFile(path: string, html: string, flag = '--out'): void {
   try {
@@ -64,8 +55,8 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
 function runReport(file: string, args: ReportArgs): void {
   checkWritable(args.out);
   const model = loadModel(file);
-  const { set } = loadSplit(args.data, args.split);
-  checkModelFits(model, file, set);
+  const { data, set } = loadSplit(args.data, args.split);
+  checkModelFits(model, file, set, data.classes, datasetName(data));
   const evaluation = evaluateDetailed(model.net, set, REPORT_WORST);
   writeReportFile(args.out, renderReport(model, evaluation, set, { modelPath: file }));
   const c = colorsFor(process.stdout);

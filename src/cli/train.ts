@@ -11,6 +11,7 @@ import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputAct
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
+import { checkModelFits, datasetName } from '../model/fit.js';
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
@@ -199,8 +200,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
     progress = newProgress(rng, trainOpts.eta);
   }
   const source = args.resume ?? initFrom;
-  if (net.sizes[0] !== data.train.inputSize) throw new UserError(`${source}: the model takes ${net.sizes[0]} inputs, the images have ${data.train.inputSize} pixels`);
-  if (net.sizes[net.sizes.length - 1] < data.classes) throw new UserError(`${source}: the model has ${net.sizes[net.sizes.length - 1]} outputs, the labels go up to ${data.classes - 1}`);
+  if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
 
   const trainer = new Trainer(
     net,
@@ -242,7 +242,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
       options: trainOpts,
       monitor: [...monitor],
       keep,
-      dataset: { name: data.name === 'MNIST' ? 'MNIST' : resolve(data.dir), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
+      dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
       progress,
       ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
       ...(initFrom ? { initFrom } : {}),

@@ -18,7 +18,8 @@ export function checkModelFits(model: Model, file: string, set: Pick<DigitSet, '
   const { net, meta } = model;
   const inputs = net.sizes[0];
   if (inputs !== set.inputSize) {
-    const trainedOn = meta && dataName !== undefined && meta.dataset.name !== dataName ? ` (it was trained on ${meta.dataset.name})` : '';
+    const other = meta && dataName !== undefined && meta.dataset.name !== dataName ? meta.dataset.name : undefined;
+    const trainedOn = other === undefined ? '' : other === 'MNIST' ? ' (it was trained on MNIST: leave out --data)' : ` (it was trained on ${other}: give --data ${other})`;
     throw new ModelError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels${trainedOn}`);
   }
   const outputs = net.sizes[net.sizes.length - 1];

@@ -125,7 +125,7 @@ describe('digit-train eval', () => {
     saveModel(trainedHere, { net: small, meta });
     const onMnist = run(['eval', trainedHere]);
     expect(onMnist.code).toBe(2);
-    expect(onMnist.stderr).toBe(`digit-train: ${trainedHere}: the model takes 36 inputs, the images of MNIST test have 28x28 = 784 pixels (it was trained on ${data})\n`);
+    expect(onMnist.stderr).toBe(`digit-train: ${trainedHere}: the model takes 36 inputs, the images of MNIST test have 28x28 = 784 pixels (it was trained on ${data}: give --data ${data})\n`);
     const broken = join(tempDir(), 'broken.json');
     writeFileSync(broken, '{"sizes": [36, 10], "weights": [], "biases": [], "cost": "QuadraticCost"}');
     cases.push([broken, `${broken}: weights has 0 layers, sizes needs 1`]);

@@ -93,7 +93,7 @@ describe('digit-train explain as a user runs it', () => {
       [['--model', join(tempDir(), 'missing.json')], /^digit-train: .*missing\.json: /],
       [['--model', model, '--seed', '3'], /^digit-train: --seed: only for the random network; --model gives the weights$/],
       [['--model', model, '--hidden', '5'], /^digit-train: --hidden: only for the random network; --model gives the layer sizes$/],
-      [['--model', model], /^digit-train: .*small\.json: the model takes 36 inputs, the images have 784 pixels$/],
+      [['--model', model], /^digit-train: .*small\.json: the model takes 36 inputs, the images of MNIST train\[0:50000\] have 28x28 = 784 pixels \(it was trained on .*: give --data .*\)$/],
       [['--batch', '0'], /^digit-train: --batch: "0" is not a positive integer$/],
       [['--data', data, '--batch', '200'], /^digit-train: --batch 200 is larger than the train split \(120 images\)$/],
       [['--split', 'everything'], /^digit-train: --split: "everything" is not one of test, validation, train$/],

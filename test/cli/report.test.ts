@@ -67,7 +67,7 @@ describe('digit-train report', () => {
     ['--out naming a directory', (f) => (mkdirSync(join(f.dir, 'sub')), ['report', f.model, '--data', f.data, '-o', join(f.dir, 'sub')]), /^digit-train: --out .*sub: is a directory\n$/],
     ['an unknown --split', (f) => ['report', f.model, '--data', f.data, '--split', 'dev'], /^digit-train: --split: "dev" is not one of test, validation, train\n$/],
     ['--split validation without a validation set', (f) => ['report', f.model, '--data', f.data, '--split', 'validation'], /^digit-train: --split validation: .* has no images beyond the training split\n$/],
-    ['a model for other images (hint: --data)', (f) => ['report', f.model], /^digit-train: .*m\.json: the model takes 36 inputs, the images of MNIST test have 784 pixels \(it was trained on .*: give --data\)\n$/],
+    ['a model for other images (hint: --data)', (f) => ['report', f.model], /^digit-train: .*m\.json: the model takes 36 inputs, the images of MNIST test have 28x28 = 784 pixels \(it was trained on .*: give --data .*\)\n$/],
     ['no model argument', () => ['report'], /^digit-train: missing required argument 'model'\n$/],
   ];
   for (const [what, args, message] of cases) {

