@@ -334,7 +334,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   else {
     if (h.length) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out)) console.log(line);
     const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
-    log(`${out.green('saved')} ${savedTo} (${progress.epoch} epochs in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
+    log(`${out.green('saved')} ${savedTo} (${progress.epoch} epoch${progress.epoch === 1 ? '' : 's'} in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
     if (args.report) log(`${out.green('wrote')} ${args.report}`);
   }
   if (savedTo !== args.out) throw new UserError(`could not write ${args.out}; the model is in ${savedTo}`, 1);
