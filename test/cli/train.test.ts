@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model.js';
 import { tempDir, writeDataDir } from '../helpers.js';
-import { run } from './run.js';
+import { BIN, run } from './run.js';
 
 describe('digit-train (train) as a user runs it', () => {
   it('--help and --version', () => {
@@ -54,6 +55,51 @@ describe('digit-train (train) as a user runs it', () => {
     run(['--data', dir, '--epochs', '2', '--seed', '9', '--out', a]);
     run(['--data', dir, '--epochs', '2', '--seed', '9', '--out', b]);
     expect(loadModel(a).net.params).toEqual(loadModel(b).net.params);
+  });
+
+  it('--no-shuffle keeps the file order: the generator is not drawn from after the initial weights', () => {
+    const dir = writeDataDir();
+    const state = (args: string[]) => {
+      const out = join(tempDir(), 'm.json');
+      expect(run(['--data', dir, '--out', out, ...args]).code).toBe(0);
+      return loadModel(out).meta!.progress.rngState;
+    };
+    expect(state(['--epochs', '1', '--no-shuffle'])).toBe(state(['--epochs', '3', '--no-shuffle']));
+    expect(state(['--epochs', '1'])).not.toBe(state(['--epochs', '3']));
+  });
+
+  it('--init starts from the weights of a network2.py file', () => {
+    const dir = writeDataDir();
+    const first = join(tempDir(), 'first.json');
+    expect(run(['--data', dir, '--epochs', '2', '--hidden', '7', '--out', first]).code).toBe(0);
+    const { digitTrain: _, ...network2 } = JSON.parse(readFileSync(first, 'utf8'));
+    const n2 = join(tempDir(), 'network2.json');
+    writeFileSync(n2, JSON.stringify(network2));
+    const out = join(tempDir(), 'm.json');
+    const r = run(['--data', dir, '--epochs', '1', '--init', n2, '--eta', '1e-300', '--out', out]);
+    expect(r.code).toBe(0);
+    const model = loadModel(out);
+    expect(model.meta!.init).toBe('file');
+    expect(model.meta!.initFrom).toBe(n2);
+    expect(model.net.sizes).toEqual([36, 7, 10]);
+    // η ≈ 0: the weights are still network2's
+    expect(JSON.parse(readFileSync(out, 'utf8')).weights).toEqual(network2.weights);
+  });
+
+  it('on a terminal: a progress bar across the mini-batches, and colours (none with NO_COLOR)', () => {
+    const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
+    if (script.status !== 0) {
+      console.warn('skipped: no `script` command to run digit-train on a pseudo-terminal');
+      return;
+    }
+    const tty = (env: string) =>
+      spawnSync('script', ['-qec', `${env} ${process.execPath} ${BIN} --train-size 2000 --epochs 1 --out ${join(tempDir(), 'm.json')}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '' } }).stdout;
+    const coloured = tty('env -u NO_COLOR');
+    expect(coloured).toMatch(/epoch 1\/1 [█░]+ \d+% \| \d+\/200 batches/);
+    expect(coloured).toMatch(/\x1b\[1mtest \d+ \/ 10000/);
+    const plain = tty('NO_COLOR=1');
+    expect(plain).toMatch(/\d+\/200 batches/);
+    expect(plain).not.toMatch(/\x1b\[(1|2|3\d)m/);
   });
 
   const bad: [string[], RegExp][] = [
