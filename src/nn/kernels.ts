@@ -65,13 +65,14 @@ export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0
   const z = ws.z[1];
   const { xValue, xRow, nzStart } = ws;
   const jEnd5 = j1 - ((j1 - j0) % 5);
-  // Block of hidden units outermost: while one block is summed for every example of the batch,
-  // its slice of the weight rows stays in the L1 cache.
-  for (let j = j0; j < jEnd5; j += 5) {
-    const b0 = b[j], b1 = b[j + 1], b2 = b[j + 2], b3 = b[j + 3], b4 = b[j + 4];
-    for (let x = 0; x < m; x++) {
-      let s0 = b0, s1 = b1, s2 = b2, s3 = b3, s4 = b4;
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
+  // One example at a time (its pixel list stays in the L1 cache), blocks of 5 hidden units.
+  for (let x = 0; x < m; x++) {
+    const q0 = nzStart[x];
+    const q1 = nzStart[x + 1];
+    const zo = x * H;
+    for (let j = j0; j < jEnd5; j += 5) {
+      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4];
+      for (let q = q0; q < q1; q++) {
         const v = xValue[q];
         const r = xRow[q] + j;
         s0 += W[r] * v;
@@ -80,19 +81,16 @@ export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0
         s3 += W[r + 3] * v;
         s4 += W[r + 4] * v;
       }
-      const zo = x * H + j;
-      z[zo] = s0;
-      z[zo + 1] = s1;
-      z[zo + 2] = s2;
-      z[zo + 3] = s3;
-      z[zo + 4] = s4;
+      z[zo + j] = s0;
+      z[zo + j + 1] = s1;
+      z[zo + j + 2] = s2;
+      z[zo + j + 3] = s3;
+      z[zo + j + 4] = s4;
     }
-  }
-  for (let j = jEnd5; j < j1; j++) {
-    for (let x = 0; x < m; x++) {
+    for (let j = jEnd5; j < j1; j++) {
       let s = b[j];
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
-      z[x * H + j] = s;
+      for (let q = q0; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
+      z[zo + j] = s;
     }
   }
   if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
@@ -262,14 +260,18 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
 function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array, W: Float64Array, j0: number, j1: number): void {
   const { xValue, xRow, nzStart } = ws;
   const jEnd10 = j1 - ((j1 - j0) % 10);
-  // Block of hidden units outermost (its slice of the weight rows stays in L1), then the
-  // examples in order, so each weight receives its additions in example order.
-  for (let j = j0; j < jEnd10; j += 10) {
-    for (let x = 0; x < m; x++) {
-      const o = x * H + j;
+  // One example at a time, in order (so each weight receives its additions in example order),
+  // its pixel list re-read from L1 for each block of hidden units.
+  for (let x = 0; x < m; x++) {
+    const q0 = nzStart[x];
+    const q1 = nzStart[x + 1];
+    const o0 = x * H;
+    let j = j0;
+    for (; j < jEnd10; j += 10) {
+      const o = o0 + j;
       const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
       const d5 = d[o + 5], d6 = d[o + 6], d7 = d[o + 7], d8 = d[o + 8], d9 = d[o + 9];
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
+      for (let q = q0; q < q1; q++) {
         const v = xValue[q];
         const r = j + xRow[q];
         W[r] += v * d0;
@@ -284,13 +286,10 @@ function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array,
         W[r + 9] += v * d9;
       }
     }
-  }
-  let j = jEnd10;
-  if (j1 - j >= 5) {
-    for (let x = 0; x < m; x++) {
-      const o = x * H + j;
+    if (j1 - j >= 5) {
+      const o = o0 + j;
       const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) {
+      for (let q = q0; q < q1; q++) {
         const v = xValue[q];
         const r = j + xRow[q];
         W[r] += v * d0;
@@ -299,13 +298,11 @@ function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array,
         W[r + 3] += v * d3;
         W[r + 4] += v * d4;
       }
+      j += 5;
     }
-    j += 5;
-  }
-  for (; j < j1; j++) {
-    for (let x = 0; x < m; x++) {
-      const dj = d[x * H + j];
-      for (let q = nzStart[x], q1 = nzStart[x + 1]; q < q1; q++) W[j + xRow[q]] += xValue[q] * dj;
+    for (; j < j1; j++) {
+      const dj = d[o0 + j];
+      for (let q = q0; q < q1; q++) W[j + xRow[q]] += xValue[q] * dj;
     }
   }
 }
