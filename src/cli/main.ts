@@ -43,6 +43,14 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Output piped into a reader that stops early (`digit-train … | head -1`): end quietly, as
+  // command-line tools do, instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

@@ -102,6 +102,17 @@ describe('digit-train (train) as a user runs it', () => {
     expect(plain).not.toMatch(/\x1b\[(1|2|3\d)m/);
   });
 
+  it('output piped into a reader that stops early (| head -1): exit 0, no stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, '--train-size', '2000', '--epochs', '50', '--out', join(tempDir(), 'm.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   const bad: [string[], RegExp][] = [
     [['--epochs', '0'], /^digit-train: --epochs: "0" is not a positive integer$/],
     [['--epochs', '2.5'], /^digit-train: --epochs: "2.5" is not a positive integer$/],
@@ -111,6 +122,7 @@ describe('digit-train (train) as a user runs it', () => {
     [['--hidden', '30,,10'], /^digit-train: --hidden: "30,,10" is not a comma-separated list of layer sizes/],
     [['--activation', 'swish'], /^digit-train: --activation: "swish" is not one of sigmoid, tanh, relu$/],
     [['--frobnicate'], /^digit-train: unknown option '--frobnicate'$/],
+    [['--threads', '3'], /^digit-train: --threads: "3" is not 1, 2 or auto$/],
     [['--batch', '60000', '--train-size', '100'], /^digit-train: --batch 60000 is larger than the training set \(100 images\)$/],
     [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
     [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
