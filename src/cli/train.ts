@@ -49,7 +49,7 @@ export const trainOptions: readonly OptionSpec[] = [
   {
     flags: '--threads <n>',
     description:
-      'threads: 2 splits the first layer\'s hidden units with a worker (same results bit for bit; measured 1.3–1.6× faster for 100 hidden units, no faster for 30); auto: 2 when the first hidden layer has 100 units or more and a second core exists',
+      'threads: 2 splits the first layer\'s hidden units with a worker (same results bit for bit; measured 1.5× faster for 100 hidden units with an idle second core, slower with a busy one, no faster for 30); auto: 2 when the first hidden layer has 100 units or more and a second core exists',
     default: 'auto',
     parse: parseThreads,
   },
