@@ -17,3 +17,4 @@ export * from './data/image.js';
 export * from './model/fit.js';
 export * from './report/html.js';
 export * from './nn/explain.js';
+export * from './bench/bench.js';
