@@ -6,7 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
 import { makeDigitSet, type DigitSet } from '../src/data/dataset.js';
 import { encodeIdxImages, encodeIdxLabels } from '../src/data/idx.js';
+import { FORMAT_VERSION, type ModelMeta } from '../src/model/model.js';
 import { Random } from '../src/nn/random.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../src/nn/train.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,4 +49,21 @@ export function writeDataDir(opts: { train?: number; test?: number; rows?: numbe
   put('t10k-images-idx3-ubyte', encodeIdxImages(te.images, test, rows, cols));
   put('t10k-labels-idx1-ubyte', encodeIdxLabels(te.labels));
   return dir;
+}
+
+/** A complete digitTrain section for model files built in tests; `overrides` replace fields. */
+export function sampleMeta(overrides: Partial<ModelMeta> = {}): ModelMeta {
+  return {
+    format: FORMAT_VERSION,
+    activation: 'sigmoid',
+    output: 'sigmoid',
+    init: 'normal',
+    seed: 1,
+    options: DEFAULT_TRAIN_OPTIONS,
+    dataset: { name: 'MNIST', trainSize: 50000 },
+    progress: newProgress(new Random(overrides.seed ?? 1), 3),
+    version: '0.0.0',
+    created: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
 }

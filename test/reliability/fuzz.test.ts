@@ -10,11 +10,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeIdxImages, encodeIdxLabels, readIdxImages, readIdxLabels } from '../../src/data/idx.js';
 import { UserError } from '../../src/errors.js';
-import { FORMAT_VERSION, modelToJson, parseModel } from '../../src/model/model.js';
+import { modelToJson, parseModel } from '../../src/model/model.js';
 import { createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
-import { randomImages, tempDir } from '../helpers.js';
+import { newProgress } from '../../src/nn/train.js';
+import { randomImages, sampleMeta, tempDir } from '../helpers.js';
 
 export const FUZZ_RUNS = { idxImages: 300, idxLabels: 200, modelText: 300, modelTree: 300 };
 
@@ -90,18 +90,7 @@ describe('hostile model files never crash the loader', () => {
   progress.epoch = 1;
   const text = modelToJson({
     net,
-    meta: {
-      format: FORMAT_VERSION,
-      activation: 'sigmoid',
-      output: 'sigmoid',
-      init: 'normal',
-      seed: 3,
-      options: DEFAULT_TRAIN_OPTIONS,
-      dataset: { name: 'MNIST', trainSize: 10 },
-      progress,
-      version: '0.0.0',
-      created: '2026-01-01T00:00:00.000Z',
-    },
+    meta: sampleMeta({ seed: 3, dataset: { name: 'MNIST', trainSize: 10 }, progress }),
   });
 
   it(`${FUZZ_RUNS.modelText} damaged model texts`, () => {
