@@ -4,7 +4,7 @@
  *  1. The first layer reads only the non-zero pixels of each image (most MNIST pixels are 0):
  *     z^1 = W^1 x + b^1 = b^1 + Σ_{i : x_i ≠ 0} x_i · (row i of the input-major W^1).
  *     Each z_j is summed in the same order as the dense loop, so the result is bit for bit the
- *     same; blocks of 5 hidden units are kept in local variables across the pixel loop.
+ *     same; blocks of 6 hidden units are kept in local variables across the pixel loop.
  *  2. After all deltas of the batch are computed with the old weights (BP1, BP2), each δ is
  *     scaled by −η/m and the gradient is added straight into the parameters (BP3 and BP4 fused
  *     into the SGD step): W^l += Σ_x a^(l−1)_x (−η/m · δ^l_x)ᵀ, only over non-zero a.
@@ -56,7 +56,9 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
 
 /**
  * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), for the hidden units
- * [j0, j1) (all of them, or one thread's share).
+ * [j0, j1) (all of them, or one thread's share). One example at a time (its pixel list stays in
+ * the L1 cache); blocks of 6 hidden units (then 3, then 1) kept in local variables across the
+ * pixel loop: 6 measured 9 % faster than 5 for 30 units, 10 slower.
  */
 export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0, j1 = net.sizes[1]): void {
   const H = net.sizes[1];
@@ -64,14 +66,14 @@ export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0
   const b = net.b[0];
   const z = ws.z[1];
   const { xValue, xRow, nzStart } = ws;
-  const jEnd5 = j1 - ((j1 - j0) % 5);
-  // One example at a time (its pixel list stays in the L1 cache), blocks of 5 hidden units.
+  const jEnd6 = j1 - ((j1 - j0) % 6);
   for (let x = 0; x < m; x++) {
     const q0 = nzStart[x];
     const q1 = nzStart[x + 1];
     const zo = x * H;
-    for (let j = j0; j < jEnd5; j += 5) {
-      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4];
+    let j = j0;
+    for (; j < jEnd6; j += 6) {
+      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4], s5 = b[j + 5];
       for (let q = q0; q < q1; q++) {
         const v = xValue[q];
         const r = xRow[q] + j;
@@ -80,14 +82,30 @@ export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0
         s2 += W[r + 2] * v;
         s3 += W[r + 3] * v;
         s4 += W[r + 4] * v;
+        s5 += W[r + 5] * v;
       }
       z[zo + j] = s0;
       z[zo + j + 1] = s1;
       z[zo + j + 2] = s2;
       z[zo + j + 3] = s3;
       z[zo + j + 4] = s4;
+      z[zo + j + 5] = s5;
     }
-    for (let j = jEnd5; j < j1; j++) {
+    if (j1 - j >= 3) {
+      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2];
+      for (let q = q0; q < q1; q++) {
+        const v = xValue[q];
+        const r = xRow[q] + j;
+        s0 += W[r] * v;
+        s1 += W[r + 1] * v;
+        s2 += W[r + 2] * v;
+      }
+      z[zo + j] = s0;
+      z[zo + j + 1] = s1;
+      z[zo + j + 2] = s2;
+      j += 3;
+    }
+    for (; j < j1; j++) {
       let s = b[j];
       for (let q = q0; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
       z[zo + j] = s;
