@@ -12,3 +12,14 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** Bad input found in a file: the message is "FILE: problem". */
+export class FileError extends UserError {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'FileError';
+  }
+}

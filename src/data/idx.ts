@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../errors.js';
+import { FileError } from '../errors.js';
 
 export const IMAGE_MAGIC = 2051;
 export const LABEL_MAGIC = 2049;
@@ -27,11 +27,8 @@ export interface IdxLabels {
 }
 
 /** An IDX file that cannot be read or is not what it claims to be. */
-export class IdxError extends UserError {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'IdxError';
-  }
+export class IdxError extends FileError {
+  override name = 'IdxError';
 }
 
 /** Reads a file's bytes, gunzipping when it starts with the gzip magic 1f 8b. */

@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { UserError } from '../errors.js';
+import { FileError } from '../errors.js';
 import { describeFsError } from './idx.js';
 
 /** A grey picture: width·height values in [0, 1] (0 black, 1 white), row after row. */
@@ -30,11 +30,8 @@ export interface GreyImage {
 }
 
 /** An image file that cannot be read or decoded; the message names the file. */
-export class ImageError extends UserError {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'ImageError';
-  }
+export class ImageError extends FileError {
+  override name = 'ImageError';
 }
 
 /** Largest width or height accepted (a sanity bound against absurd headers). */

@@ -14,7 +14,7 @@
  * directory and renamed: an existing file is only ever replaced by a complete new one.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { FileError, UserError } from '../errors.js';
 import { describeFsError } from '../data/idx.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, type Init, type Network } from '../nn/network.js';
@@ -53,11 +53,8 @@ export interface Model {
   meta: ModelMeta | null;
 }
 
-export class ModelError extends UserError {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'ModelError';
-  }
+export class ModelError extends FileError {
+  override name = 'ModelError';
 }
 
 function nielsenCost(cost: Cost, output: OutputActivation): string {
