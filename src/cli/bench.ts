@@ -39,9 +39,9 @@ interface BenchArgs {
   epochs: number;
   warmup: number;
   trainSize?: number;
-  hidden: number[] | string;
-  batch: number[] | string;
-  threads: number[] | string;
+  hidden: number[];
+  batch: number[];
+  threads: number[];
   compareReference?: string | boolean;
   rounds: number;
   baseline?: string;
@@ -57,8 +57,6 @@ export function registerBench(program: Command): void {
   cmd.action((raw: Record<string, unknown>) => runBenchCommand(parseOptions(benchOptions, raw) as unknown as BenchArgs));
 }
 
-const list = (v: number[] | string, flag: string) => (typeof v === 'string' ? parsers.layers(v, flag) : v);
-
 function runBenchCommand(args: BenchArgs): void {
   let baseline: BenchResult | undefined;
   if (args.baseline) {
@@ -70,9 +68,8 @@ function runBenchCommand(args: BenchArgs): void {
     }
   }
   const workloads: Workload[] = [];
-  const threadList = typeof args.threads === 'string' ? parseThreadList(args.threads, '--threads') : args.threads;
-  for (const hidden of list(args.hidden, '--hidden')) {
-    for (const batch of list(args.batch, '--batch')) for (const threads of threadList) workloads.push({ hidden, batch, threads });
+  for (const hidden of args.hidden) {
+    for (const batch of args.batch) for (const threads of args.threads) workloads.push({ hidden, batch, threads });
   }
   if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
   const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);

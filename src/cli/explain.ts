@@ -48,7 +48,7 @@ interface ExplainArgs {
   split: Split;
   batch?: number;
   eta?: number;
-  hidden: number[] | string;
+  hidden: number[];
   seed: number;
   top: number;
   chain?: number | true;
@@ -109,7 +109,7 @@ function runExplain(args: ExplainArgs, given: Set<string>): void {
     eta ??= model.meta?.progress.eta;
     checkModelFits(model, args.model, set, data.classes, datasetName(data));
   } else {
-    const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
+    const hidden = args.hidden;
     const sizes = [set.inputSize, ...hidden, data.classes];
     // exactly the network `digit-train --seed S --hidden …` starts from (sigmoid, quadratic, N(0, 1))
     net = createNetwork({ sizes, activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(args.seed), 'normal');

@@ -30,7 +30,7 @@ export const gradcheckOptions: readonly OptionSpec[] = [
 ];
 
 interface GradcheckArgs {
-  hidden: number[] | string;
+  hidden: number[];
   activation: Activation;
   output: OutputActivation;
   cost: Cost;
@@ -57,8 +57,7 @@ function runGradcheck(args: GradcheckArgs): void {
     checkModelFits(model, args.model, set, data.classes, datasetName(data));
     net = model.net;
   } else {
-    const hidden = typeof args.hidden === 'string' ? parsers.layers(args.hidden, '--hidden') : args.hidden;
-    net = createNetwork({ sizes: [set.inputSize, ...hidden, 10], activation: args.activation, output: args.output, cost: args.cost }, rng, 'scaled');
+    net = createNetwork({ sizes: [set.inputSize, ...args.hidden, 10], activation: args.activation, output: args.output, cost: args.cost }, rng, 'scaled');
   }
   const m = args.samples;
   if (m > set.count) throw new UserError(`--samples ${m}: the training set has ${set.count} images`);

@@ -84,7 +84,7 @@ interface TrainArgs {
   epochs: number;
   batch: number;
   eta: number;
-  hidden: number[] | string;
+  hidden: number[];
   activation: Activation;
   output: OutputActivation;
   cost: Cost;
@@ -118,10 +118,6 @@ export function registerTrain(program: Command): void {
     const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
     return runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
   });
-}
-
-function resolveHidden(h: number[] | string): number[] {
-  return typeof h === 'string' ? parsers.layers(h, '--hidden') : h;
 }
 
 /** Signals that end a run cleanly (checkpoint, then exit 128 + signal number). */
@@ -166,7 +162,7 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
 
   const seed = pick('seed', args.seed, prev?.seed);
   const monitorRaw = pick('monitor', args.monitor, prev?.monitor);
-  const monitor = new Set(typeof monitorRaw === 'string' ? parseMonitor(monitorRaw, '--monitor') : monitorRaw);
+  const monitor = new Set(monitorRaw);
   const keep = pick('keep', args.keep, prev?.keep);
   const trainOpts: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
@@ -204,7 +200,7 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
     init = prev!.init;
     initFrom = prev!.initFrom;
   } else {
-    const hidden = resolveHidden(args.hidden);
+    const hidden = args.hidden;
     const activation = args.activation;
     const rng = new Random(seed);
     const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');

@@ -104,8 +104,3 @@ export function cloneNetwork(net: Network): Network {
   copy.params.set(net.params);
   return copy;
 }
-
-/** w_jk of layer l (from neuron k of layer l to neuron j of layer l+1). */
-export function weight(net: Network, l: number, j: number, k: number): number {
-  return net.W[l][k * net.sizes[l + 1] + j];
-}

@@ -34,7 +34,6 @@ describe('fast kernels agree with the readable backprop', () => {
             sgdStep(slow, ws, 0.7);
             expect(fastCost).toBe(slowCost); // the forward pass is the same bit for bit
             expect(maxDiff(fast.params, slow.params)).toBeLessThan(1e-14);
-            expect(maxDiff(fast.params, slow.params)).toBeGreaterThanOrEqual(0);
           });
         }
       }
@@ -110,10 +109,7 @@ describe('reproducibility', () => {
   it('mulberry32 draws the same numbers as the C reference', () => {
     // First draws of the C reference's rnd() with rng_a = 1 (see ../shared/bench/reference.c).
     const r = new Random(1);
-    const first = [r.next(), r.next(), r.next()];
-    expect(first.every((v) => v >= 0 && v < 1)).toBe(true);
-    expect(new Random(1).next()).toBe(first[0]);
-    expect(first[0]).toBeCloseTo(0.6270739405881613, 15);
+    expect([r.next(), r.next(), r.next()]).toEqual([0.62707394058816135, 0.0027357211802154779, 0.52744703995995224]);
   });
 });
 
