@@ -18,13 +18,11 @@ import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../nn/train.js';
 export interface Workload {
   hidden: number;
   batch: number;
-  /** 1, or 2 with the first layer split with a worker thread. */
-  threads: number;
 }
 
 /** A workload's name in tables and in --baseline comparisons. */
 export function workloadName(w: Workload): string {
-  return `784-${w.hidden}-10 batch ${w.batch}${w.threads > 1 ? ` ${w.threads} threads` : ''}`;
+  return `784-${w.hidden}-10 batch ${w.batch}`;
 }
 
 export interface BenchOptions {
@@ -45,7 +43,6 @@ export interface WorkloadResult {
   name: string;
   hidden: number;
   batch: number;
-  threads: number;
   trainImages: number;
   /** Median training seconds per epoch, and every measured epoch. */
   trainSeconds: number;
@@ -85,15 +82,11 @@ export function timeEpochs(data: Mnist, w: Workload, epochs: number, seed: numbe
   const train = trainSize ? subset(data.train, 0, trainSize) : data.train;
   const rng = new Random(seed);
   const net = createNetwork({ sizes: [train.inputSize, w.hidden, data.classes], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng);
-  const trainer = new Trainer(net, { train, test: data.test }, { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch, threads: w.threads }, newProgress(rng, 3));
+  const trainer = new Trainer(net, { train, test: data.test }, { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch }, newProgress(rng, 3));
   const out: { train: number; evalS: number; accuracy: number }[] = [];
-  try {
-    for (let e = 0; e < epochs; e++) {
-      const r = trainer.runEpoch()!;
-      out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
-    }
-  } finally {
-    void trainer.close();
+  for (let e = 0; e < epochs; e++) {
+    const r = trainer.runEpoch()!;
+    out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
   }
   return { trainImages: train.count, epochs: out };
 }
@@ -163,7 +156,6 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         name,
         hidden: w.hidden,
         batch: w.batch,
-        threads: w.threads,
         trainImages: runs.trainImages,
         trainSeconds,
         trainSecondsAll,

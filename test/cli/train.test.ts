@@ -122,7 +122,6 @@ describe('digit-train (train) as a user runs it', () => {
     [['--hidden', '30,,10'], /^digit-train: --hidden: "30,,10" is not a comma-separated list of layer sizes/],
     [['--activation', 'swish'], /^digit-train: --activation: "swish" is not one of sigmoid, tanh, relu$/],
     [['--frobnicate'], /^digit-train: unknown option '--frobnicate'$/],
-    [['--threads', '3'], /^digit-train: --threads: "3" is not 1, 2 or auto$/],
     [['--batch', '60000', '--train-size', '100'], /^digit-train: --batch 60000 is larger than the training set \(100 images\)$/],
     [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
     [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
