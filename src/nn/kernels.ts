@@ -177,13 +177,31 @@ export function backwardPass(net: Network, ws: Workspace, m: number, eta: number
     const W = net.W[l];
     const up = ws.delta[l + 1];
     const d = ws.delta[l];
+    const k4 = n - (n % 4);
     for (let x = 0; x < m; x++) {
       const uo = x * nUp;
-      for (let k = 0; k < n; k++) {
+      const o = x * n;
+      // four rows of W at a time: four independent sums instead of one chain of additions
+      for (let k = 0; k < k4; k += 4) {
+        const r0 = k * nUp, r1 = r0 + nUp, r2 = r1 + nUp, r3 = r2 + nUp;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let j = 0; j < nUp; j++) {
+          const u = up[uo + j];
+          s0 += W[r0 + j] * u;
+          s1 += W[r1 + j] * u;
+          s2 += W[r2 + j] * u;
+          s3 += W[r3 + j] * u;
+        }
+        d[o + k] = s0;
+        d[o + k + 1] = s1;
+        d[o + k + 2] = s2;
+        d[o + k + 3] = s3;
+      }
+      for (let k = k4; k < n; k++) {
         const row = k * nUp;
         let s = 0;
         for (let j = 0; j < nUp; j++) s += W[row + j] * up[uo + j];
-        d[x * n + k] = s;
+        d[o + k] = s;
       }
     }
     mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
