@@ -90,44 +90,12 @@ function finishLayer(net: Network, ws: Workspace, l: number, m: number): void {
   else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[l], ws.a[l], x * n, n);
 }
 
-/** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L (dense; blocks of 5 outputs in local variables). */
-function forwardUpperLayers(net: Network, ws: Workspace, m: number): void {
+/** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L, with the parameters at `params` (as forwardFirstLayer). */
+function forwardUpperLayers(net: Network, ws: Workspace, m: number, params: Float64Array): void {
   const { sizes } = net;
-  const L = sizes.length - 1;
-  for (let l = 2; l <= L; l++) {
-    const nIn = sizes[l - 1];
-    const nOut = sizes[l];
-    const W = net.W[l - 1];
-    const b = net.b[l - 1];
-    const aPrev = ws.a[l - 1];
-    const z = ws.z[l];
-    const n5 = nOut - (nOut % 5);
-    for (let x = 0; x < m; x++) {
-      const ao = x * nIn;
-      const zo = x * nOut;
-      for (let j = 0; j < n5; j += 5) {
-        let s0 = b[j], s1 = b[j + 1], s2 = b[j + 2], s3 = b[j + 3], s4 = b[j + 4];
-        for (let k = 0; k < nIn; k++) {
-          const v = aPrev[ao + k];
-          const r = k * nOut + j;
-          s0 += W[r] * v;
-          s1 += W[r + 1] * v;
-          s2 += W[r + 2] * v;
-          s3 += W[r + 3] * v;
-          s4 += W[r + 4] * v;
-        }
-        z[zo + j] = s0;
-        z[zo + j + 1] = s1;
-        z[zo + j + 2] = s2;
-        z[zo + j + 3] = s3;
-        z[zo + j + 4] = s4;
-      }
-      for (let j = n5; j < nOut; j++) {
-        let s = b[j];
-        for (let k = 0; k < nIn; k++) s += W[k * nOut + j] * aPrev[ao + k];
-        z[zo + j] = s;
-      }
-    }
+  const shift = params.byteOffset - net.params.byteOffset; // 0, or where the copy is
+  for (let l = 2; l < sizes.length; l++) {
+    ws.kernels.dense(net.W[l - 1].byteOffset + shift, net.b[l - 1].byteOffset + shift, ws.a[l - 1].byteOffset, ws.z[l].byteOffset, m, sizes[l - 1], sizes[l]);
     finishLayer(net, ws, l, m);
   }
 }
@@ -161,7 +129,7 @@ export function trainMiniBatch(
 export function backwardPass(net: Network, ws: Workspace, m: number, eta: number): number {
   const { sizes } = net;
   const L = sizes.length - 1;
-  forwardUpperLayers(net, ws, m);
+  forwardUpperLayers(net, ws, m, net.params);
 
   // BP1: δ^L = ∂C/∂a ⊙ σ'(z^L), and the cost of each example
   const nL = sizes[L];
@@ -177,33 +145,7 @@ export function backwardPass(net: Network, ws: Workspace, m: number, eta: number
     const W = net.W[l];
     const up = ws.delta[l + 1];
     const d = ws.delta[l];
-    const k4 = n - (n % 4);
-    for (let x = 0; x < m; x++) {
-      const uo = x * nUp;
-      const o = x * n;
-      // four rows of W at a time: four independent sums instead of one chain of additions
-      for (let k = 0; k < k4; k += 4) {
-        const r0 = k * nUp, r1 = r0 + nUp, r2 = r1 + nUp, r3 = r2 + nUp;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let j = 0; j < nUp; j++) {
-          const u = up[uo + j];
-          s0 += W[r0 + j] * u;
-          s1 += W[r1 + j] * u;
-          s2 += W[r2 + j] * u;
-          s3 += W[r3 + j] * u;
-        }
-        d[o + k] = s0;
-        d[o + k + 1] = s1;
-        d[o + k + 2] = s2;
-        d[o + k + 3] = s3;
-      }
-      for (let k = k4; k < n; k++) {
-        const row = k * nUp;
-        let s = 0;
-        for (let j = 0; j < nUp; j++) s += W[row + j] * up[uo + j];
-        d[o + k] = s;
-      }
-    }
+    ws.kernels.transposed(W.byteOffset, up.byteOffset, d.byteOffset, m, n, nUp);
     mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
   }
   // Every δ scaled by −η/m: the step below adds the gradient straight into the parameters.
@@ -242,47 +184,25 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
   for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) tB[j] += d[x * nOut + j];
   // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
   if (l === 0) ws.kernels.update(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
-  else addDenseStep(ws.a[l], m, nIn, nOut, d, tW);
+  else ws.kernels.addDense(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
   if (momentum) {
     for (let i = 0; i < W.length; i++) W[i] += tW[i];
     for (let j = 0; j < nOut; j++) b[j] += tB[j];
   }
 }
 
-/** BP4 on a dense layer: row k of W += a_k · (−η/m) δ, blocks of 5 δ in local variables. */
-function addDenseStep(a: Float64Array, m: number, nIn: number, nOut: number, d: Float64Array, W: Float64Array): void {
-  const jEnd5 = nOut - (nOut % 5);
-  for (let x = 0; x < m; x++) {
-    const ao = x * nIn;
-    const o = x * nOut;
-    for (let j = 0; j < jEnd5; j += 5) {
-      const d0 = d[o + j], d1 = d[o + j + 1], d2 = d[o + j + 2], d3 = d[o + j + 3], d4 = d[o + j + 4];
-      for (let k = 0; k < nIn; k++) {
-        const v = a[ao + k];
-        const r = k * nOut + j;
-        W[r] += v * d0;
-        W[r + 1] += v * d1;
-        W[r + 2] += v * d2;
-        W[r + 3] += v * d3;
-        W[r + 4] += v * d4;
-      }
-    }
-    for (let j = jEnd5; j < nOut; j++) {
-      const dj = d[o + j];
-      for (let k = 0; k < nIn; k++) W[k * nOut + j] += a[ao + k] * dj;
-    }
-  }
-}
-
-/** The first layer's loops, linked to one workspace's heap (see FirstLayerAsm). */
-export interface FirstLayerKernels {
+/** The asm.js loops, linked to one workspace's heap (see EngineAsm). */
+export interface AsmKernels {
   forward(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
   update(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  dense(pW: number, pB: number, pA: number, pZ: number, m: number, nIn: number, nOut: number): void;
+  transposed(pW: number, pUp: number, pD: number, m: number, n: number, nUp: number): void;
+  addDense(pW: number, pA: number, pD: number, m: number, nIn: number, nOut: number): void;
 }
 
 /** The kernels over `heap` (an ArrayBuffer of an asm.js size: see workspace.ts). */
-export function kernelsOn(heap: ArrayBuffer): FirstLayerKernels {
-  return FirstLayerAsm(globalThis, null, heap);
+export function kernelsOn(heap: ArrayBuffer): AsmKernels {
+  return EngineAsm(globalThis, null, heap);
 }
 
 /* eslint-disable */
@@ -292,7 +212,7 @@ export function kernelsOn(heap: ArrayBuffer): FirstLayerKernels {
  * it, and F[p >> 3] is the double at byte p. The batch's pixels are gathered by gatherSparse:
  * example x owns entries nzStart[x] … nzStart[x+1]) of xValue (at pV) and xRow (at pR).
  */
-function FirstLayerAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffer): FirstLayerKernels {
+function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffer): AsmKernels {
   'use asm';
   var F = new stdlib.Float64Array(heap);
   var I = new stdlib.Int32Array(heap);
@@ -443,7 +363,120 @@ function FirstLayerAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayB
     }
   }
 
-  return { forward: forward, update: update };
+  /**
+   * z = W a + b for a dense layer (W input-major: row k holds the weights from input k) over m
+   * examples, W at pW, b at pB, a (m × nIn) at pA, z (m × nOut) to pZ. Blocks of 5 outputs
+   * summed in local variables across the inputs, each z_j = b_j + Σ_k in input order.
+   */
+  function dense(pW: number, pB: number, pA: number, pZ: number, m: number, nIn: number, nOut: number): void {
+    pW = pW | 0; pB = pB | 0; pA = pA | 0; pZ = pZ | 0; m = m | 0; nIn = nIn | 0; nOut = nOut | 0;
+    var x = 0, j = 0, k = 0, a = 0, z = 0, r = 0, w = 0, stride = 0;
+    var v = 0.0, s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0;
+    stride = nOut << 3;
+    for (x = 0; (x | 0) < (m | 0); x = (x + 1) | 0) {
+      a = (pA + (imul(x, nIn) << 3)) | 0;
+      z = (pZ + (imul(x, nOut) << 3)) | 0;
+      for (j = 0; ((j + 5) | 0) <= (nOut | 0); j = (j + 5) | 0) {
+        r = (pB + (j << 3)) | 0;
+        s0 = +F[r >> 3]; s1 = +F[(r + 8) >> 3]; s2 = +F[(r + 16) >> 3]; s3 = +F[(r + 24) >> 3]; s4 = +F[(r + 32) >> 3];
+        w = (pW + (j << 3)) | 0;
+        for (k = 0; (k | 0) < (nIn | 0); k = (k + 1) | 0) {
+          v = +F[(a + (k << 3)) >> 3];
+          s0 = s0 + +F[w >> 3] * v;
+          s1 = s1 + +F[(w + 8) >> 3] * v;
+          s2 = s2 + +F[(w + 16) >> 3] * v;
+          s3 = s3 + +F[(w + 24) >> 3] * v;
+          s4 = s4 + +F[(w + 32) >> 3] * v;
+          w = (w + stride) | 0;
+        }
+        r = (z + (j << 3)) | 0;
+        F[r >> 3] = s0; F[(r + 8) >> 3] = s1; F[(r + 16) >> 3] = s2; F[(r + 24) >> 3] = s3; F[(r + 32) >> 3] = s4;
+      }
+      for (; (j | 0) < (nOut | 0); j = (j + 1) | 0) {
+        s0 = +F[(pB + (j << 3)) >> 3];
+        w = (pW + (j << 3)) | 0;
+        for (k = 0; (k | 0) < (nIn | 0); k = (k + 1) | 0) {
+          s0 = s0 + +F[w >> 3] * +F[(a + (k << 3)) >> 3];
+          w = (w + stride) | 0;
+        }
+        F[(z + (j << 3)) >> 3] = s0;
+      }
+    }
+  }
+
+  /**
+   * The matrix part of BP2, d = Wᵀ δ_up for m examples: d_k = Σ_j W[k·nUp + j] · up_j (j in
+   * order), W at pW, δ_up (m × nUp) at pUp, d (m × n) to pD. Four rows of W at a time: four
+   * independent sums instead of one chain of additions.
+   */
+  function transposed(pW: number, pUp: number, pD: number, m: number, n: number, nUp: number): void {
+    pW = pW | 0; pUp = pUp | 0; pD = pD | 0; m = m | 0; n = n | 0; nUp = nUp | 0;
+    var x = 0, j = 0, k = 0, up = 0, d = 0, w = 0, row = 0;
+    var u = 0.0, s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    row = nUp << 3;
+    for (x = 0; (x | 0) < (m | 0); x = (x + 1) | 0) {
+      up = (pUp + (imul(x, nUp) << 3)) | 0;
+      d = (pD + (imul(x, n) << 3)) | 0;
+      for (k = 0; ((k + 4) | 0) <= (n | 0); k = (k + 4) | 0) {
+        w = (pW + imul(k, row)) | 0;
+        s0 = 0.0; s1 = 0.0; s2 = 0.0; s3 = 0.0;
+        for (j = 0; (j | 0) < (nUp | 0); j = (j + 1) | 0) {
+          u = +F[(up + (j << 3)) >> 3];
+          s0 = s0 + +F[(w + (j << 3)) >> 3] * u;
+          s1 = s1 + +F[(w + row + (j << 3)) >> 3] * u;
+          s2 = s2 + +F[(w + (row << 1) + (j << 3)) >> 3] * u;
+          s3 = s3 + +F[(w + imul(row, 3) + (j << 3)) >> 3] * u;
+        }
+        F[(d + (k << 3)) >> 3] = s0; F[(d + (k << 3) + 8) >> 3] = s1; F[(d + (k << 3) + 16) >> 3] = s2; F[(d + (k << 3) + 24) >> 3] = s3;
+      }
+      for (; (k | 0) < (n | 0); k = (k + 1) | 0) {
+        w = (pW + imul(k, row)) | 0;
+        s0 = 0.0;
+        for (j = 0; (j | 0) < (nUp | 0); j = (j + 1) | 0) s0 = s0 + +F[(w + (j << 3)) >> 3] * +F[(up + (j << 3)) >> 3];
+        F[(d + (k << 3)) >> 3] = s0;
+      }
+    }
+  }
+
+  /**
+   * BP4 fused into the step on a dense layer: row k of W (at pW) += a_k · δ for each example in
+   * turn, δ (m × nOut, at pD) already scaled by −η/m, a (m × nIn) at pA; blocks of 5 δ in local
+   * variables across the inputs.
+   */
+  function addDense(pW: number, pA: number, pD: number, m: number, nIn: number, nOut: number): void {
+    pW = pW | 0; pA = pA | 0; pD = pD | 0; m = m | 0; nIn = nIn | 0; nOut = nOut | 0;
+    var x = 0, j = 0, k = 0, a = 0, o = 0, w = 0, stride = 0;
+    var v = 0.0, d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0, d4 = 0.0;
+    stride = nOut << 3;
+    for (x = 0; (x | 0) < (m | 0); x = (x + 1) | 0) {
+      a = (pA + (imul(x, nIn) << 3)) | 0;
+      o = (pD + (imul(x, nOut) << 3)) | 0;
+      for (j = 0; ((j + 5) | 0) <= (nOut | 0); j = (j + 5) | 0) {
+        w = (o + (j << 3)) | 0;
+        d0 = +F[w >> 3]; d1 = +F[(w + 8) >> 3]; d2 = +F[(w + 16) >> 3]; d3 = +F[(w + 24) >> 3]; d4 = +F[(w + 32) >> 3];
+        w = (pW + (j << 3)) | 0;
+        for (k = 0; (k | 0) < (nIn | 0); k = (k + 1) | 0) {
+          v = +F[(a + (k << 3)) >> 3];
+          F[w >> 3] = +F[w >> 3] + v * d0;
+          F[(w + 8) >> 3] = +F[(w + 8) >> 3] + v * d1;
+          F[(w + 16) >> 3] = +F[(w + 16) >> 3] + v * d2;
+          F[(w + 24) >> 3] = +F[(w + 24) >> 3] + v * d3;
+          F[(w + 32) >> 3] = +F[(w + 32) >> 3] + v * d4;
+          w = (w + stride) | 0;
+        }
+      }
+      for (; (j | 0) < (nOut | 0); j = (j + 1) | 0) {
+        d0 = +F[(o + (j << 3)) >> 3];
+        w = (pW + (j << 3)) | 0;
+        for (k = 0; (k | 0) < (nIn | 0); k = (k + 1) | 0) {
+          F[w >> 3] = +F[w >> 3] + +F[(a + (k << 3)) >> 3] * d0;
+          w = (w + stride) | 0;
+        }
+      }
+    }
+  }
+
+  return { forward: forward, update: update, dense: dense, transposed: transposed, addDense: addDense };
 }
 /* eslint-enable */
 
@@ -473,7 +506,7 @@ export function evaluateSet(
     const m = Math.min(ws.m, set.count - start);
     gatherSparse(set, null, start, m, ws, net.sizes[1]);
     forwardFirstLayer(net, ws, m, params);
-    forwardUpperLayers(net, ws, m);
+    forwardUpperLayers(net, ws, m, params);
     const a = ws.a[L];
     for (let x = 0; x < m; x++) {
       const guess = argmax(a, x * nL, nL);

@@ -4,11 +4,11 @@
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
  *
- * What the first layer's kernels read and write (a copy of the parameters, the velocity, the
- * batch's non-zero pixels, z^1 and δ^1) lives in one ArrayBuffer, `heap`, the memory of the
- * asm.js kernels in kernels.ts; the other buffers are ordinary typed arrays.
+ * What the asm.js kernels of kernels.ts read and write (room for the parameters, the velocity,
+ * the batch's non-zero pixels, z, a and δ of layers 1..L) lives in one ArrayBuffer, `heap`, their
+ * memory; the other buffers are ordinary typed arrays.
  */
-import { kernelsOn, type FirstLayerKernels } from './kernels.js';
+import { kernelsOn, type AsmKernels } from './kernels.js';
 import { layerViews, parameterCount, type Network } from './network.js';
 
 export interface Workspace {
@@ -38,11 +38,12 @@ export interface Workspace {
   velocityW: Float64Array[];
   velocityB: Float64Array[];
   /** The kernels' memory: `params` (room for the network's parameters; a Trainer moves the
-   *  network itself there, see `moveNetworkInto`), velocity, xValue, xRow, nzStart, z[1], delta[1]. */
+   *  network itself there, see `moveNetworkInto`), velocity, xValue, xRow, nzStart, and z, a,
+   *  delta of layers 1..L. */
   heap: ArrayBuffer;
   params: Float64Array;
   /** The asm.js kernels, linked to `heap`. */
-  kernels: FirstLayerKernels;
+  kernels: AsmKernels;
 }
 
 /** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
@@ -70,7 +71,6 @@ class HeapLayout {
 export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
   const { sizes } = net;
   const nParams = parameterCount(sizes);
-  const n1 = sizes[1];
   const layout = new HeapLayout();
   const parts = {
     params: layout.add('f64', nParams),
@@ -78,15 +78,15 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
     xValue: layout.add('f64', m * sizes[0]),
     xRow: layout.add('i32', m * sizes[0]),
     nzStart: layout.add('i32', m + 1),
-    z1: layout.add('f64', m * n1),
-    delta1: layout.add('f64', m * n1),
   };
+  // z, a and δ of layers 1..L (layer 0, the dense input, is the readable path's alone)
+  const layer = sizes.map((n, l) => (l === 0 ? null : { z: layout.add('f64', m * n), a: layout.add('f64', m * n), delta: layout.add('f64', m * n) }));
   const heap = new ArrayBuffer(heapSize(layout.bytes));
   const v = layout.views(heap);
   const f64 = (i: number) => v[i] as Float64Array;
-  const a = sizes.map((n) => new Float64Array(m * n));
-  const z = sizes.map((n, l) => (l === 1 ? f64(parts.z1) : new Float64Array(l === 0 ? 0 : m * n)));
-  const delta = sizes.map((n, l) => (l === 1 ? f64(parts.delta1) : new Float64Array(l === 0 ? 0 : m * n)));
+  const a = layer.map((p) => (p ? f64(p.a) : new Float64Array(m * sizes[0])));
+  const z = layer.map((p) => (p ? f64(p.z) : new Float64Array(0)));
+  const delta = layer.map((p) => (p ? f64(p.delta) : new Float64Array(0)));
   const grad = new Float64Array(nParams);
   const [nablaW, nablaB] = layerViews(sizes, grad);
   const velocity = f64(parts.velocity);
