@@ -15,11 +15,12 @@
  * differs, so a training trajectory agrees with the readable path to within rounding (the tests
  * measure how close).
  *
- * The two first-layer loops (1 and 2: about nine tenths of the arithmetic) are written in asm.js,
- * the subset of JavaScript that V8 compiles ahead of time to machine code without the map and
- * bounds checks it puts around every typed-array access in ordinary code: they ran about twice as
- * fast that way here. It is still JavaScript: an engine that does not compile asm.js runs it as
- * ordinary code, with the same results, only slower.
+ * The matrix loops (the sparse first layer, the dense upper layers, BP2's Wᵀδ, the fused updates)
+ * are written in asm.js (EngineAsm below), the typed subset of JavaScript that V8 compiles ahead
+ * of time to machine code without the map and overflow checks it puts around every typed-array
+ * access in ordinary code: the first layer's loops ran about twice as fast that way here. It is
+ * still JavaScript: an engine that does not compile asm.js runs it as ordinary code, with the same
+ * results, only slower. Activations, costs and δ^L stay in functions.ts, shared with backprop.ts.
  */
 import type { DigitSet } from '../data/dataset.js';
 import { PIXEL } from '../data/dataset.js';
@@ -66,8 +67,7 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
  */
 export function forwardFirstLayer(net: Network, ws: Workspace, m: number, params = parametersIn(net, ws)): void {
   const H = net.sizes[1];
-  const pW = params.byteOffset; // W^1 comes first in the parameter block, then b^1
-  ws.kernels.forward(pW, pW + 8 * net.W[0].length, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
+  ws.kernels.forward(address(net.W[0], net, params), address(net.b[0], net, params), ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
   if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
   else activate(net.activation, ws.z[1], ws.a[1], 0, m * H);
 }
@@ -82,6 +82,11 @@ export function parametersIn(net: Network, ws: Workspace): Float64Array {
   return ws.params;
 }
 
+/** Byte address in the heap of a view into net.params (W[l] or b[l]), for parameters at `params`. */
+function address(view: Float64Array, net: Network, params: Float64Array): number {
+  return params.byteOffset + (view.byteOffset - net.params.byteOffset);
+}
+
 /** a^l = f(z^l) for the m examples (the output layer's f for l = L). */
 function finishLayer(net: Network, ws: Workspace, l: number, m: number): void {
   const n = net.sizes[l];
@@ -93,9 +98,8 @@ function finishLayer(net: Network, ws: Workspace, l: number, m: number): void {
 /** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L, with the parameters at `params` (as forwardFirstLayer). */
 function forwardUpperLayers(net: Network, ws: Workspace, m: number, params: Float64Array): void {
   const { sizes } = net;
-  const shift = params.byteOffset - net.params.byteOffset; // 0, or where the copy is
   for (let l = 2; l < sizes.length; l++) {
-    ws.kernels.dense(net.W[l - 1].byteOffset + shift, net.b[l - 1].byteOffset + shift, ws.a[l - 1].byteOffset, ws.z[l].byteOffset, m, sizes[l - 1], sizes[l]);
+    ws.kernels.dense(address(net.W[l - 1], net, params), address(net.b[l - 1], net, params), ws.a[l - 1].byteOffset, ws.z[l].byteOffset, m, sizes[l - 1], sizes[l]);
     finishLayer(net, ws, l, m);
   }
 }
@@ -207,10 +211,13 @@ export function kernelsOn(heap: ArrayBuffer): AsmKernels {
 
 /* eslint-disable */
 /**
- * The first layer in asm.js. Its annotations are types: `x | 0` an int, `+x` a double. Memory
+ * The matrix loops in asm.js. Its annotations are types: `x | 0` an int, `+x` a double. Memory
  * is one ArrayBuffer seen as F (doubles) and I (ints); every p… argument is a byte address in
  * it, and F[p >> 3] is the double at byte p. The batch's pixels are gathered by gatherSparse:
  * example x owns entries nzStart[x] … nzStart[x+1]) of xValue (at pV) and xRow (at pR).
+ * (V8 still compares every address with the memory's size, since an asm.js read out of range
+ * gives undefined rather than a fault: with no vector instructions either, that is most of what
+ * separates these loops from the C reference's.)
  */
 function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffer): AsmKernels {
   'use asm';
