@@ -177,21 +177,21 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
   const tW = momentum ? ws.velocityW[l] : W;
   const tB = momentum ? ws.velocityB[l] : b;
   const decay = (-opt.eta * opt.lambda) / opt.n;
+  const k = ws.kernels;
   if (momentum) {
-    const mu = opt.momentum;
-    for (let i = 0; i < tW.length; i++) tW[i] *= mu;
-    for (let j = 0; j < nOut; j++) tB[j] *= mu;
+    k.scale(tW.byteOffset, tW.length, opt.momentum);
+    k.scale(tB.byteOffset, nOut, opt.momentum);
   }
-  if (decay !== 0) for (let i = 0; i < tW.length; i++) tW[i] += decay * W[i];
+  if (decay !== 0) k.addScaled(W.byteOffset, tW.byteOffset, W.length, decay);
   const d = ws.delta[l + 1];
   // BP3: b += Σ_x (−η/m) δ_x
   for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) tB[j] += d[x * nOut + j];
   // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
-  if (l === 0) ws.kernels.update(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
-  else ws.kernels.addDense(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
+  if (l === 0) k.update(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
+  else k.addDense(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
   if (momentum) {
-    for (let i = 0; i < W.length; i++) W[i] += tW[i];
-    for (let j = 0; j < nOut; j++) b[j] += tB[j];
+    k.addScaled(tW.byteOffset, W.byteOffset, W.length, 1);
+    k.addScaled(tB.byteOffset, b.byteOffset, nOut, 1);
   }
 }
 
@@ -202,6 +202,8 @@ export interface AsmKernels {
   dense(pW: number, pB: number, pA: number, pZ: number, m: number, nIn: number, nOut: number): void;
   transposed(pW: number, pUp: number, pD: number, m: number, n: number, nUp: number): void;
   addDense(pW: number, pA: number, pD: number, m: number, nIn: number, nOut: number): void;
+  scale(pX: number, n: number, c: number): void;
+  addScaled(pX: number, pY: number, n: number, c: number): void;
 }
 
 /** The kernels over `heap` (an ArrayBuffer of an asm.js size: see workspace.ts). */
@@ -483,7 +485,23 @@ function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffe
     }
   }
 
-  return { forward: forward, update: update, dense: dense, transposed: transposed, addDense: addDense };
+  /** x ← c·x for the n doubles at pX (momentum's v ← μv). */
+  function scale(pX: number, n: number, c: number): void {
+    pX = pX | 0; n = n | 0; c = +c;
+    var end = 0;
+    end = (pX + (n << 3)) | 0;
+    for (; (pX | 0) < (end | 0); pX = (pX + 8) | 0) F[pX >> 3] = c * +F[pX >> 3];
+  }
+
+  /** y ← y + c·x for the n doubles at pX and pY (L2's decay term; momentum's p ← p + v with c = 1). */
+  function addScaled(pX: number, pY: number, n: number, c: number): void {
+    pX = pX | 0; pY = pY | 0; n = n | 0; c = +c;
+    var end = 0;
+    end = (pX + (n << 3)) | 0;
+    for (; (pX | 0) < (end | 0); pX = (pX + 8) | 0, pY = (pY + 8) | 0) F[pY >> 3] = +F[pY >> 3] + c * +F[pX >> 3];
+  }
+
+  return { forward: forward, update: update, dense: dense, transposed: transposed, addDense: addDense, scale: scale, addScaled: addScaled };
 }
 /* eslint-enable */
 

@@ -24,7 +24,8 @@ export interface NetworkConfig {
 }
 
 export interface Network extends NetworkConfig {
-  /** Every parameter: for each layer l, W^l (n_in·n_out numbers) then b^l (n_out numbers). */
+  /** Every parameter: for each layer l, W^l (n_in·n_out numbers) then b^l (n_out numbers).
+   *  Training moves it into the kernels' memory (a new view: see moveNetworkInto in workspace.ts). */
   params: Float64Array;
   /** W[l]: views into params, input-major (see above). */
   W: Float64Array[];
@@ -58,16 +59,12 @@ export function layerViews(sizes: readonly number[], block: Float64Array): [Floa
   return [W, b];
 }
 
-/**
- * A network with every parameter 0 (fill it with `initialize` or from a model file), or over
- * `params` when given (e.g. memory shared with a worker thread).
- */
-export function allocateNetwork(config: NetworkConfig, params?: Float64Array): Network {
+/** A network with every parameter 0 (fill it with `initialize` or from a model file). */
+export function allocateNetwork(config: NetworkConfig): Network {
   const { sizes } = config;
   if (sizes.length < 2) throw new RangeError('a network needs at least an input and an output layer');
   for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new RangeError(`layer size ${n} is not a positive integer`);
-  const block = params ?? new Float64Array(parameterCount(sizes));
-  if (block.length !== parameterCount(sizes)) throw new RangeError(`${block.length} parameters for sizes ${sizes.join('-')}`);
+  const block = new Float64Array(parameterCount(sizes));
   const [W, b] = layerViews(sizes, block);
   return { sizes: [...sizes], activation: config.activation, output: config.output, cost: config.cost, params: block, W, b };
 }
