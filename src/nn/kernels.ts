@@ -290,7 +290,7 @@ function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffe
    * BP4 fused into the SGD step on the first layer: row xRow[q] of W (at pW) += xValue[q] · δ_x,
    * δ (at pD) already scaled by −η/m, for each example x in turn (so every weight receives its
    * additions in example order) and each of its non-zero pixels; blocks of 15 hidden units
-   * (then 10, 5, 1) keep their δ in local variables across the pixel list.
+   * (then 5, then 1) keep their δ in local variables across the pixel list.
    */
   function update(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void {
     pW = pW | 0; pD = pD | 0; pV = pV | 0; pR = pR | 0; pS = pS | 0; m = m | 0; H = H | 0;
@@ -327,26 +327,7 @@ function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffe
           F[(r + 112) >> 3] = +F[(r + 112) >> 3] + v * d14;
         }
       }
-      for (; ((j + 10) | 0) <= (H | 0); j = (j + 10) | 0) {
-        r = (pD + ((o + j) << 3)) | 0;
-        d0 = +F[r >> 3]; d1 = +F[(r + 8) >> 3]; d2 = +F[(r + 16) >> 3]; d3 = +F[(r + 24) >> 3]; d4 = +F[(r + 32) >> 3];
-        d5 = +F[(r + 40) >> 3]; d6 = +F[(r + 48) >> 3]; d7 = +F[(r + 56) >> 3]; d8 = +F[(r + 64) >> 3]; d9 = +F[(r + 72) >> 3];
-        for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
-          v = +F[(pV + (q << 3)) >> 3];
-          r = (pW + (((I[(pR + (q << 2)) >> 2] | 0) + j) << 3)) | 0;
-          F[r >> 3] = +F[r >> 3] + v * d0;
-          F[(r + 8) >> 3] = +F[(r + 8) >> 3] + v * d1;
-          F[(r + 16) >> 3] = +F[(r + 16) >> 3] + v * d2;
-          F[(r + 24) >> 3] = +F[(r + 24) >> 3] + v * d3;
-          F[(r + 32) >> 3] = +F[(r + 32) >> 3] + v * d4;
-          F[(r + 40) >> 3] = +F[(r + 40) >> 3] + v * d5;
-          F[(r + 48) >> 3] = +F[(r + 48) >> 3] + v * d6;
-          F[(r + 56) >> 3] = +F[(r + 56) >> 3] + v * d7;
-          F[(r + 64) >> 3] = +F[(r + 64) >> 3] + v * d8;
-          F[(r + 72) >> 3] = +F[(r + 72) >> 3] + v * d9;
-        }
-      }
-      if (((j + 5) | 0) <= (H | 0)) {
+      for (; ((j + 5) | 0) <= (H | 0); j = (j + 5) | 0) {
         r = (pD + ((o + j) << 3)) | 0;
         d0 = +F[r >> 3]; d1 = +F[(r + 8) >> 3]; d2 = +F[(r + 16) >> 3]; d3 = +F[(r + 24) >> 3]; d4 = +F[(r + 32) >> 3];
         for (q = q0; (q | 0) < (q1 | 0); q = (q + 1) | 0) {
@@ -358,7 +339,6 @@ function EngineAsm(stdlib: typeof globalThis, foreign: unknown, heap: ArrayBuffe
           F[(r + 24) >> 3] = +F[(r + 24) >> 3] + v * d3;
           F[(r + 32) >> 3] = +F[(r + 32) >> 3] + v * d4;
         }
-        j = (j + 5) | 0;
       }
       for (; (j | 0) < (H | 0); j = (j + 1) | 0) {
         r = (pD + ((o + j) << 3)) | 0;
