@@ -46,6 +46,9 @@ export interface Workspace {
   kernels: AsmKernels;
 }
 
+/** The most memory the kernels can address: their byte addresses are 32-bit signed integers. */
+export const MAX_HEAP_BYTES = 2 ** 31 - 2 ** 24;
+
 /** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
 function heapSize(bytes: number): number {
   let size = 1 << 16;
@@ -81,6 +84,10 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
   };
   // z, a and δ of layers 1..L (layer 0, the dense input, is the readable path's alone)
   const layer = sizes.map((n, l) => (l === 0 ? null : { z: layout.add('f64', m * n), a: layout.add('f64', m * n), delta: layout.add('f64', m * n) }));
+  if (layout.bytes > MAX_HEAP_BYTES) {
+    const mib = Math.ceil(layout.bytes / 2 ** 20);
+    throw new RangeError(`a mini-batch of ${m} through ${sizes.join('-')} needs ${mib} MiB of working memory; the kernels address at most 2 GiB: use a smaller batch`);
+  }
   const heap = new ArrayBuffer(heapSize(layout.bytes));
   const v = layout.views(heap);
   const f64 = (i: number) => v[i] as Float64Array;

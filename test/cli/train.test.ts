@@ -123,6 +123,7 @@ describe('digit-train (train) as a user runs it', () => {
     [['--activation', 'swish'], /^digit-train: --activation: "swish" is not one of sigmoid, tanh, relu$/],
     [['--frobnicate'], /^digit-train: unknown option '--frobnicate'$/],
     [['--batch', '60000', '--train-size', '100'], /^digit-train: --batch 60000 is larger than the training set \(100 images\)$/],
+    [['--hidden', '4000', '--batch', '50000'], /^digit-train: --batch 50000: a mini-batch of 50000 through 784-4000-10 needs \d+ MiB of working memory; the kernels address at most 2 GiB: use a smaller batch$/],
     [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
     [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
     [['--init', '/nonexistent/m.json'], /^digit-train: \/nonexistent\/m\.json: no such file$/],
