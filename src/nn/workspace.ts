@@ -47,7 +47,7 @@ export interface Workspace {
 }
 
 /** The most memory the kernels can address: their byte addresses are 32-bit signed integers. */
-export const MAX_HEAP_BYTES = 2 ** 31 - 2 ** 24;
+const MAX_HEAP_BYTES = 2 ** 31 - 2 ** 24;
 
 /** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
 function heapSize(bytes: number): number {

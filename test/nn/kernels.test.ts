@@ -137,7 +137,7 @@ describe('the asm.js first layer', () => {
     const net = createNetwork({ sizes: [36, 9, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(5));
     const before = Float64Array.from(net.params);
     const ws = createWorkspace(net, 10);
-    const r1 = evaluateSet(net, ws, set);
+    evaluateSet(net, ws, set);
     expect(net.params.buffer).not.toBe(ws.heap);
     expect(net.params).toEqual(before);
     trainMiniBatch(net, ws, set, null, 0, 10, { eta: 1, lambda: 0, n: 30, momentum: 0 });
@@ -147,7 +147,6 @@ describe('the asm.js first layer', () => {
     const copy = cloneNetwork(net);
     const other = createWorkspace(copy, 7);
     expect(evaluateSet(copy, other, set)).toEqual(evaluateSet(net, createWorkspace(net, 30), set));
-    expect(r1.count).toBe(30);
   });
 });
 
