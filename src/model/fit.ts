@@ -9,8 +9,22 @@ import type { Mnist } from '../data/mnist.js';
 import type { Network } from '../nn/network.js';
 import { ModelError, type Model } from './model.js';
 
+/** A model that does not fit the data: it carries the dataset the model was trained on, when
+ *  that differs from the data given (the CLI turns it into a hint about --data). */
+export class ModelFitError extends ModelError {
+  override name = 'ModelFitError';
+  constructor(
+    file: string,
+    problem: string,
+    /** "MNIST" or the directory the model records, when it is not the data given. */
+    readonly trainedOn?: string,
+  ) {
+    super(file, problem);
+  }
+}
+
 /**
- * Throws ModelError naming `file` unless the model takes the images of `set` and has an output
+ * Throws ModelFitError naming `file` unless the model takes the images of `set` and has an output
  * for each of `classes` labels. When the model records another dataset than `dataName` (the
  * absolute directory, or "MNIST"), the message says which.
  */
@@ -19,8 +33,7 @@ export function checkModelFits(model: Model, file: string, set: Pick<DigitSet, '
   const inputs = net.sizes[0];
   if (inputs !== set.inputSize) {
     const other = meta && dataName !== undefined && meta.dataset.name !== dataName ? meta.dataset.name : undefined;
-    const trainedOn = other === undefined ? '' : other === 'MNIST' ? ' (it was trained on MNIST: leave out --data)' : ` (it was trained on ${other}: give --data ${other})`;
-    throw new ModelError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels${trainedOn}`);
+    throw new ModelFitError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels`, other);
   }
   const outputs = net.sizes[net.sizes.length - 1];
   if (outputs < classes) {

@@ -1,5 +1,7 @@
 /**
  * Activation functions and costs: σ, σ', C and the output error δ^L, one place each.
+ * Each activation is a pair: `activate` (forward, a = f(z)) and `mulDerivative` (backward,
+ * upstream gradient ⊙ f'(z)); each cost a pair of `fn` and `delta`, as network2.py's classes.
  *
  * The hot loops switch on these names once per layer and per mini-batch, never per number,
  * so each loop body stays a plain arithmetic expression.
@@ -74,65 +76,91 @@ function softplus(x: number): number {
 }
 
 /**
- * The cost of one example whose label is `y` (desired output y_j = 1 for j = label, 0 otherwise).
- * - quadratic:      C = ½ Σ_j (a_j − y_j)²  (Nielsen's form; ../shared/backprop-notes.txt writes
- *                   C = Σ (a − y)², which differs only by a factor 2 that η absorbs)
- * - cross-entropy:  sigmoid output: C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)], computed from z
- *                   (ln σ(z) = −softplus(−z)) so it stays finite when a saturates at 0 or 1;
- *                   softmax output: the log-likelihood C = −ln a_y = logsumexp(z) − z_y.
+ * A cost as network2.py writes one: a pair of its value `fn` and the output error `delta`
+ * (δ^L = ∂C/∂z^L, BP1), plus `dCda`, the factor ∂C/∂a_j that BP1 multiplies by σ'(z).
+ * One example at a time: its outputs are the n numbers of z and a from offset `at`, its label
+ * `label` (desired output y_j = 1 for j = label, 0 otherwise).
  */
-export function exampleCost(
-  cost: Cost,
-  output: OutputActivation,
-  z: Float64Array,
-  a: Float64Array,
-  at: number,
-  n: number,
-  label: number,
-): number {
+export interface CostFunction {
+  /** C of one example. */
+  fn(z: Float64Array, a: Float64Array, at: number, n: number, label: number): number;
+  /** ∂C/∂a_j for an output a_j whose desired value is y_j. */
+  dCda(a: number, y: number): number;
+  /** δ^L = ∂C/∂z^L of one example, written into `delta` (at the same offset). */
+  delta(a: Float64Array, delta: Float64Array, at: number, n: number, label: number): void;
+}
+
+/** δ = a − y: the start of every output error below. */
+function aMinusY(a: Float64Array, delta: Float64Array, at: number, n: number, label: number): void {
+  for (let j = at; j < at + n; j++) delta[j] = a[j] - (j - at === label ? 1 : 0);
+}
+
+/** Quadratic cost C = ½ Σ_j (a_j − y_j)² (Nielsen's form), a sigmoid output: δ^L = (a − y) ⊙ σ'(z^L). */
+const quadraticSigmoid: CostFunction = {
+  fn: quadraticFn,
+  dCda: (a, y) => a - y,
+  delta(a, delta, at, n, label) {
+    aMinusY(a, delta, at, n, label);
+    for (let j = at; j < at + n; j++) delta[j] *= a[j] * (1 - a[j]);
+  },
+};
+
+/** Quadratic cost with a softmax output: σ' is the full Jacobian, δ_j = a_j (e_j − Σ_k e_k a_k), e = a − y. */
+const quadraticSoftmax: CostFunction = {
+  fn: quadraticFn,
+  dCda: (a, y) => a - y,
+  delta(a, delta, at, n, label) {
+    aMinusY(a, delta, at, n, label);
+    let dot = 0;
+    for (let j = at; j < at + n; j++) dot += delta[j] * a[j];
+    for (let j = at; j < at + n; j++) delta[j] = a[j] * (delta[j] - dot);
+  },
+};
+
+function quadraticFn(_z: Float64Array, a: Float64Array, at: number, n: number, label: number): number {
   let c = 0;
-  if (cost === 'quadratic') {
-    for (let j = 0; j < n; j++) {
-      const e = a[at + j] - (j === label ? 1 : 0);
-      c += e * e;
-    }
-    return 0.5 * c;
+  for (let j = 0; j < n; j++) {
+    const e = a[at + j] - (j === label ? 1 : 0);
+    c += e * e;
   }
-  if (output === 'sigmoid') {
-    for (let j = 0; j < n; j++) c += j === label ? softplus(-z[at + j]) : softplus(z[at + j]);
-    return c;
-  }
-  let max = -Infinity;
-  for (let j = 0; j < n; j++) if (z[at + j] > max) max = z[at + j];
-  let sum = 0;
-  for (let j = 0; j < n; j++) sum += Math.exp(z[at + j] - max);
-  return max + Math.log(sum) - z[at + label];
+  return 0.5 * c;
 }
 
 /**
- * The output error of one example, δ^L = ∂C/∂z^L, written into `delta`:
- * - quadratic cost:  δ^L = ∂C/∂a ⊙ σ'(z^L) = (a − y) ⊙ σ'(z^L)   (BP1)
- *                    (with softmax, σ' is the full Jacobian: δ_j = a_j (e_j − Σ_k e_k a_k), e = a − y)
- * - cross-entropy:   δ^L = a − y, for a sigmoid output (σ' cancels) and for softmax + log-likelihood.
+ * Cross-entropy C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)] with a sigmoid output, computed
+ * from z (ln σ(z) = −softplus(−z)) so it stays finite when a saturates at 0 or 1.
+ * ∂C/∂a = (1−y)/(1−a) − y/a, and σ'(z) = a(1 − a) cancels its denominator: δ^L = a − y.
  */
-export function outputDelta(
-  cost: Cost,
-  output: OutputActivation,
-  a: Float64Array,
-  delta: Float64Array,
-  at: number,
-  n: number,
-  label: number,
-): void {
-  for (let j = at; j < at + n; j++) delta[j] = a[j] - (j - at === label ? 1 : 0);
-  if (cost === 'cross-entropy') return;
-  if (output === 'sigmoid') {
-    for (let j = at; j < at + n; j++) delta[j] *= a[j] * (1 - a[j]);
-    return;
-  }
-  let dot = 0;
-  for (let j = at; j < at + n; j++) dot += delta[j] * a[j];
-  for (let j = at; j < at + n; j++) delta[j] = a[j] * (delta[j] - dot);
+const crossEntropySigmoid: CostFunction = {
+  fn(z, _a, at, n, label) {
+    let c = 0;
+    for (let j = 0; j < n; j++) c += j === label ? softplus(-z[at + j]) : softplus(z[at + j]);
+    return c;
+  },
+  dCda: (a, y) => (y === 1 ? -1 / a : 1 / (1 - a)),
+  delta: aMinusY,
+};
+
+/**
+ * With a softmax output, cross-entropy is the log-likelihood C = −ln a_y = logsumexp(z) − z_y.
+ * ∂C/∂a_j = −1/a_y for the label and 0 for the others; through the softmax, δ^L = a − y.
+ */
+const logLikelihoodSoftmax: CostFunction = {
+  fn(z, _a, at, n, label) {
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (z[at + j] > max) max = z[at + j];
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(z[at + j] - max);
+    return max + Math.log(sum) - z[at + label];
+  },
+  dCda: (a, y) => (y === 1 ? -1 / a : 0),
+  delta: aMinusY,
+};
+
+/** The (fn, delta) pair of a cost for an output activation. */
+export function costFunction(cost: Cost, output: OutputActivation): CostFunction {
+  if (cost === 'quadratic') return output === 'sigmoid' ? quadraticSigmoid : quadraticSoftmax;
+  return output === 'sigmoid' ? crossEntropySigmoid : logLikelihoodSoftmax;
 }
 
 /** Index of the largest of n numbers starting at `at` (the predicted digit). */

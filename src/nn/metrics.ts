@@ -3,7 +3,7 @@
  * recall, and the most confident mistakes.
  */
 import type { DigitSet } from '../data/dataset.js';
-import { evaluateSet } from './kernels.js';
+import { evaluateSet } from './fast/engine.js';
 import type { Network } from './network.js';
 import { createWorkspace } from './workspace.js';
 

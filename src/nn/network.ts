@@ -1,17 +1,28 @@
 /**
- * A fully connected network: layer sizes, and all weights and biases in one flat Float64Array.
+ * A network: its layers (the layout of layout.ts) and every weight and bias in one flat
+ * Float64Array; the forward pass and backpropagation compose the layers in order and in
+ * reverse, written as the mathematics (Nielsen, ch. 2):
  *
- * Layers are numbered as arrays are: sizes[0] is the input (784 pixels), sizes[L] the output
- * (10 digits), and weight layer l = 0..L−1 maps layer l to layer l+1 (the book's W^{l+2}).
+ *   forward:   z^l = W^l a^(l−1) + b^l,   a^l = σ(z^l)               (layers/dense.ts, functions.ts)
+ *   BP1:       δ^L = ∂C/∂a ⊙ σ'(z^L)                                 (the cost's delta, functions.ts)
+ *   BP2:       δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l)
+ *   BP3:       ∂C/∂b^l = δ^l
+ *   BP4:       ∂C/∂W^l = δ^l (a^(l−1))ᵀ
+ *   SGD:       p ← p − η·(1/m) Σ_x ∂C_x/∂p
  *
- * Storage of W^l (n_out × n_in in the book, w_jk = from neuron k to neuron j) is input-major:
- *     W[l][k * n_out + j] = w_jk
- * so that every hot loop runs over j, the neurons of the layer above, in contiguous memory:
- * z = W·a + b becomes "for each input k with a_k ≠ 0: z += a_k · (row k of W)", which is also
- * what lets the first layer skip the 81 % of MNIST pixels that are exactly 0.
+ * Each backward step is "local derivative × upstream gradient": δ^(l+1) is the upstream
+ * gradient ∂C/∂z^(l+1); Wᵀ carries it down to ∂C/∂a^l, and σ'(z^l) carries it through the
+ * activation.
+ *
+ * This is the readable reference. Training runs the fast backend (fast/), which computes the
+ * same numbers, operation by operation (tests hold it to this file); gradcheck and explain use
+ * this one.
  */
-import type { Activation, Cost, OutputActivation } from './functions.js';
-import { Random } from './random.js';
+import { activate, activateOutput, costFunction, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
+import { denseBackward, denseForward } from './layers/dense.js';
+import { layerViews, layoutOf, type Layout } from './layout.js';
+import type { Random } from './random.js';
+import type { Workspace } from './workspace.js';
 
 export interface NetworkConfig {
   /** Layer sizes, input first, e.g. [784, 30, 10]. */
@@ -24,10 +35,12 @@ export interface NetworkConfig {
 }
 
 export interface Network extends NetworkConfig {
-  /** Every parameter: for each layer l, W^l (n_in·n_out numbers) then b^l (n_out numbers).
-   *  Training moves it into the kernels' memory (a new view: see moveNetworkInto in workspace.ts). */
+  /** Where each layer's parameters live in `params`. */
+  layout: Layout;
+  /** Every parameter, laid out by `layout`. Training moves it into the fast backend's memory
+   *  (a new view: see moveNetworkInto in workspace.ts). */
   params: Float64Array;
-  /** W[l]: views into params, input-major (see above). */
+  /** W[l]: views into params, input-major (W[l][k·n_out + j] = w_jk). */
   W: Float64Array[];
   /** b[l]: views into params, one bias per neuron of layer l+1. */
   b: Float64Array[];
@@ -36,37 +49,18 @@ export interface Network extends NetworkConfig {
 export const INITS = ['normal', 'scaled'] as const;
 export type Init = (typeof INITS)[number];
 
-/** Number of parameters of a network with these sizes. */
-export function parameterCount(sizes: readonly number[]): number {
-  let n = 0;
-  for (let l = 0; l + 1 < sizes.length; l++) n += sizes[l] * sizes[l + 1] + sizes[l + 1];
-  return n;
-}
-
-/** Per-layer views [W[l]…], [b[l]…] of a block laid out as Network.params. */
-export function layerViews(sizes: readonly number[], block: Float64Array): [Float64Array[], Float64Array[]] {
-  const W: Float64Array[] = [];
-  const b: Float64Array[] = [];
-  let at = 0;
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const nIn = sizes[l];
-    const nOut = sizes[l + 1];
-    W.push(block.subarray(at, at + nIn * nOut));
-    at += nIn * nOut;
-    b.push(block.subarray(at, at + nOut));
-    at += nOut;
-  }
-  return [W, b];
-}
-
 /** A network with every parameter 0 (fill it with `initialize` or from a model file). */
 export function allocateNetwork(config: NetworkConfig): Network {
-  const { sizes } = config;
-  if (sizes.length < 2) throw new RangeError('a network needs at least an input and an output layer');
-  for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new RangeError(`layer size ${n} is not a positive integer`);
-  const block = new Float64Array(parameterCount(sizes));
-  const [W, b] = layerViews(sizes, block);
-  return { sizes: [...sizes], activation: config.activation, output: config.output, cost: config.cost, params: block, W, b };
+  const layout = layoutOf(config.sizes);
+  const params = new Float64Array(layout.count);
+  const [W, b] = layerViews(layout, params);
+  return { sizes: [...config.sizes], activation: config.activation, output: config.output, cost: config.cost, layout, params, W, b };
+}
+
+/** Points net.W and net.b at `params` (a block of the same layout) and makes it net.params. */
+export function adoptParameters(net: Network, params: Float64Array): void {
+  net.params = params;
+  [net.W, net.b] = layerViews(net.layout, params);
 }
 
 /**
@@ -77,11 +71,11 @@ export function allocateNetwork(config: NetworkConfig): Network {
  * - scaled: weights ~ N(0, 1/n_in) (network2.py), N(0, 2/n_in) for ReLU layers (He); biases ~ N(0, 1).
  */
 export function initialize(net: Network, rng: Random, init: Init = 'normal'): void {
-  const L = net.sizes.length - 1;
-  for (let l = 0; l < L; l++) for (let j = 0; j < net.sizes[l + 1]; j++) net.b[l][j] = rng.gauss();
+  const { layers } = net.layout;
+  const L = layers.length;
+  for (let l = 0; l < L; l++) for (let j = 0; j < layers[l].nOut; j++) net.b[l][j] = rng.gauss();
   for (let l = 0; l < L; l++) {
-    const nIn = net.sizes[l];
-    const nOut = net.sizes[l + 1];
+    const { nIn, nOut } = layers[l];
     const relu = net.activation === 'relu' && l < L - 1;
     const scale = init === 'normal' ? 1 : Math.sqrt((relu ? 2 : 1) / nIn);
     for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) net.W[l][k * nOut + j] = rng.gauss() * scale;
@@ -100,4 +94,58 @@ export function cloneNetwork(net: Network): Network {
   const copy = allocateNetwork(net);
   copy.params.set(net.params);
   return copy;
+}
+
+/** Forward pass of m examples: from ws.a[0] (m × n_0) to ws.a[L] (m × n_L), keeping every z and a. */
+export function feedforward(net: Network, ws: Workspace, m: number): void {
+  const { layers } = net.layout;
+  const L = layers.length;
+  for (let l = 1; l <= L; l++) {
+    const { nIn, nOut } = layers[l - 1];
+    denseForward(net.W[l - 1], net.b[l - 1], ws.a[l - 1], ws.z[l], m, nIn, nOut); // z^l = W^l a^(l−1) + b^l
+    if (l < L) activate(net.activation, ws.z[l], ws.a[l], 0, m * nOut); // a^l = σ(z^l)
+    else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[l], ws.a[l], x * nOut, nOut);
+  }
+}
+
+/** Σ_x C_x of the m examples after `feedforward`, labels in ws.y. */
+export function costSum(net: Network, ws: Workspace, m: number): number {
+  const L = net.layout.layers.length;
+  const n = net.sizes[L];
+  const C = costFunction(net.cost, net.output);
+  let c = 0;
+  for (let x = 0; x < m; x++) c += C.fn(ws.z[L], ws.a[L], x * n, n, ws.y[x]);
+  return c;
+}
+
+/**
+ * Backward pass of m examples after `feedforward`, labels in ws.y: fills ws.grad (ws.nablaW,
+ * ws.nablaB) with the gradient of the batch's average cost (1/m) Σ_x C_x. Returns Σ_x C_x.
+ */
+export function backprop(net: Network, ws: Workspace, m: number): number {
+  const { layers } = net.layout;
+  const L = layers.length;
+  const nL = net.sizes[L];
+  const C = costFunction(net.cost, net.output);
+  ws.grad.fill(0);
+  let cost = 0;
+  for (let x = 0; x < m; x++) {
+    cost += C.fn(ws.z[L], ws.a[L], x * nL, nL, ws.y[x]);
+    C.delta(ws.a[L], ws.delta[L], x * nL, nL, ws.y[x]); // BP1: δ^L = ∂C/∂a ⊙ σ'(z^L)
+  }
+  for (let l = L; l >= 1; l--) {
+    const { nIn, nOut } = layers[l - 1];
+    const below = l > 1 ? ws.delta[l - 1] : null; // δ of the input layer is never needed
+    // BP3, BP4: ∂C/∂b^l = δ^l, ∂C/∂W^l = δ^l (a^(l−1))ᵀ; and ∂C/∂a^(l−1) = (W^l)ᵀ δ^l
+    denseBackward(net.W[l - 1], ws.a[l - 1], ws.delta[l], ws.nablaW[l - 1], ws.nablaB[l - 1], below, m, nIn, nOut);
+    if (below) mulDerivative(net.activation, ws.z[l - 1], ws.a[l - 1], below, m * nIn); // BP2: ⊙ σ'(z^(l−1))
+  }
+  return cost;
+}
+
+/** One plain SGD step with the gradient in ws.grad: every parameter p ← p − η·∂C/∂p. */
+export function sgdStep(net: Network, ws: Workspace, eta: number): void {
+  const p = net.params;
+  const g = ws.grad;
+  for (let i = 0; i < p.length; i++) p[i] -= eta * g[i];
 }

@@ -7,7 +7,8 @@
  * as a run that was never interrupted.
  */
 import type { DigitSet } from '../data/dataset.js';
-import { evaluateSet, trainMiniBatch, type EvalResult, type StepOptions } from './kernels.js';
+import { LimitError } from '../errors.js';
+import { evaluateSet, trainMiniBatch, type EvalResult, type StepOptions } from './fast/engine.js';
 import type { Network } from './network.js';
 import { Random } from './random.js';
 import { createWorkspace, moveNetworkInto, type Workspace } from './workspace.js';
@@ -148,8 +149,9 @@ export class Trainer {
   readonly ws: Workspace;
   readonly evalWs: Workspace;
   readonly order: Int32Array;
-  /** Parameters of the best epoch so far (by validation accuracy), when early stopping keeps them. */
-  readonly best: Float64Array | null;
+  /** Parameters of the best epoch so far (by validation accuracy; test accuracy without a
+   *  validation set), for --keep best, early stopping and the η schedule. */
+  readonly best: Float64Array;
   /** The generator states before and after the shuffle now in `order` (an epoch run in several calls shuffles once). */
   private orderState = -1;
   private orderStateAfter = 0;
@@ -161,13 +163,13 @@ export class Trainer {
     readonly progress: TrainProgress,
     velocity?: Float64Array,
   ) {
-    if (options.batch > data.train.count) throw new RangeError(`batch ${options.batch} is larger than the training set (${data.train.count})`);
+    if (options.batch > data.train.count) throw new LimitError('batch', options.batch, data.train.count, 'the training set');
     this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
     moveNetworkInto(net, this.ws); // the parameters now live in the kernels' memory (net.params is a new view)
     this.order = new Int32Array(data.train.count);
     if (velocity) this.ws.velocity.set(velocity);
     this.evalWs = createWorkspace(net, 100);
-    this.best = options.earlyStop > 0 || options.etaPatience > 0 ? new Float64Array(net.params.length) : null;
+    this.best = new Float64Array(net.params.length);
   }
 
   /** Momentum velocity (empty when momentum is off). */
@@ -252,7 +254,7 @@ export class Trainer {
       progress.bestAccuracy = monitored.accuracy;
       progress.bestEpoch = record.epoch;
       progress.sinceBest = 0;
-      this.best?.set(this.net.params);
+      this.best.set(this.net.params);
       return;
     }
     progress.sinceBest += 1;

@@ -4,12 +4,14 @@
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
  *
- * What the asm.js kernels of kernels.ts read and write (room for the parameters, the velocity,
+ * What the asm.js kernels of fast/asm.ts read and write (room for the parameters, the velocity,
  * the batch's non-zero pixels, z, a and δ of layers 1..L) lives in one ArrayBuffer, `heap`, their
  * memory; the other buffers are ordinary typed arrays.
  */
-import { kernelsOn, type AsmKernels } from './kernels.js';
-import { layerViews, parameterCount, type Network } from './network.js';
+import { kernelsOn, type AsmKernels } from './fast/asm.js';
+import { layerViews } from './layout.js';
+import { adoptParameters, type Network } from './network.js';
+import { MemoryLimitError } from '../errors.js';
 
 export interface Workspace {
   /** Capacity: the largest mini-batch these buffers hold. */
@@ -72,32 +74,31 @@ class HeapLayout {
 }
 
 export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
-  const { sizes } = net;
-  const nParams = parameterCount(sizes);
-  const layout = new HeapLayout();
+  const { sizes, layout } = net;
+  const nParams = layout.count;
+  const mem = new HeapLayout();
   const parts = {
-    params: layout.add('f64', nParams),
-    velocity: layout.add('f64', withVelocity ? nParams : 0),
-    xValue: layout.add('f64', m * sizes[0]),
-    xRow: layout.add('i32', m * sizes[0]),
-    nzStart: layout.add('i32', m + 1),
+    params: mem.add('f64', nParams),
+    velocity: mem.add('f64', withVelocity ? nParams : 0),
+    xValue: mem.add('f64', m * sizes[0]),
+    xRow: mem.add('i32', m * sizes[0]),
+    nzStart: mem.add('i32', m + 1),
   };
   // z, a and δ of layers 1..L (layer 0, the dense input, is the readable path's alone)
-  const layer = sizes.map((n, l) => (l === 0 ? null : { z: layout.add('f64', m * n), a: layout.add('f64', m * n), delta: layout.add('f64', m * n) }));
-  if (layout.bytes > MAX_HEAP_BYTES) {
-    const mib = Math.ceil(layout.bytes / 2 ** 20);
-    throw new RangeError(`a mini-batch of ${m} through ${sizes.join('-')} needs ${mib} MiB of working memory; the kernels address at most 2 GiB: use a smaller batch`);
+  const layer = sizes.map((n, l) => (l === 0 ? null : { z: mem.add('f64', m * n), a: mem.add('f64', m * n), delta: mem.add('f64', m * n) }));
+  if (mem.bytes > MAX_HEAP_BYTES) {
+    throw new MemoryLimitError('mini-batch memory', m, sizes, mem.bytes, MAX_HEAP_BYTES);
   }
-  const heap = new ArrayBuffer(heapSize(layout.bytes));
-  const v = layout.views(heap);
+  const heap = new ArrayBuffer(heapSize(mem.bytes));
+  const v = mem.views(heap);
   const f64 = (i: number) => v[i] as Float64Array;
   const a = layer.map((p) => (p ? f64(p.a) : new Float64Array(m * sizes[0])));
   const z = layer.map((p) => (p ? f64(p.z) : new Float64Array(0)));
   const delta = layer.map((p) => (p ? f64(p.delta) : new Float64Array(0)));
   const grad = new Float64Array(nParams);
-  const [nablaW, nablaB] = layerViews(sizes, grad);
+  const [nablaW, nablaB] = layerViews(layout, grad);
   const velocity = f64(parts.velocity);
-  const [velocityW, velocityB] = withVelocity ? layerViews(sizes, velocity) : [[], []];
+  const [velocityW, velocityB] = withVelocity ? layerViews(layout, velocity) : [[], []];
   return {
     m,
     sizes: [...sizes],
@@ -127,6 +128,5 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
 export function moveNetworkInto(net: Network, ws: Workspace): void {
   if (net.params.buffer === ws.heap) return;
   ws.params.set(net.params);
-  net.params = ws.params;
-  [net.W, net.b] = layerViews(net.sizes, ws.params);
+  adoptParameters(net, ws.params);
 }

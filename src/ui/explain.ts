@@ -4,7 +4,8 @@
  * set against a finite difference); every one of them is a number of the Explanation.
  */
 import type { ChalkInstance } from 'chalk';
-import { layerName, type ChainExplanation, type ChainProduct, type Explanation, type WishLayer } from '../nn/explain.js';
+import { layerName } from '../explain/common.js';
+import { type ChainExplanation, type ChainProduct, type Explanation, type WishLayer } from '../explain/types.js';
 import { bar, drawDigit, sideBySide } from './draw.js';
 
 /** x with `digits` significant digits: 0.1448, -4.135, 2.443e-4, 1.235e+5. */

@@ -37,6 +37,23 @@ describe('digit-train (train) as a user runs it', () => {
     expect(model.meta!.progress.history[1].test!.accuracy).toBeGreaterThan(0.6);
   });
 
+  it('--keep best saves the weights of the best validation epoch, also without --early-stop or --eta-patience', () => {
+    const out = join(tempDir(), 'best.json');
+    // η 30 on 1,000 images: validation accuracy climbs, then falls back in the last epoch
+    const r = run(['--train-size', '1000', '--epochs', '6', '--eta', '30', '--keep', 'best', '--monitor', 'validation,test', '--out', out]);
+    expect(r.code).toBe(0);
+    const model = loadModel(out);
+    const history = model.meta!.progress.history;
+    const best = history.reduce((p, h) => (h.validation!.correct > p.validation!.correct ? h : p));
+    expect(best.epoch).toBeLessThan(6); // the case that matters: the last epoch is not the best
+    expect(model.meta!.keptEpoch).toBe(best.epoch);
+    expect(r.stdout).toMatch(new RegExp(`weights of epoch ${best.epoch}\\)`));
+    // the saved weights are that epoch's: they score what it scored
+    const e = run(['eval', out, '--split', 'validation', '--json']);
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout).correct).toBe(best.validation!.correct);
+  });
+
   it('--json prints one parsable object per epoch and a summary', () => {
     const dir = writeDataDir({ gzip: true });
     const out = join(tempDir(), 'm.json');
@@ -123,7 +140,9 @@ describe('digit-train (train) as a user runs it', () => {
     [['--activation', 'swish'], /^digit-train: --activation: "swish" is not one of sigmoid, tanh, relu$/],
     [['--frobnicate'], /^digit-train: unknown option '--frobnicate'$/],
     [['--batch', '60000', '--train-size', '100'], /^digit-train: --batch 60000 is larger than the training set \(100 images\)$/],
-    [['--hidden', '4000', '--batch', '50000'], /^digit-train: --batch 50000: a mini-batch of 50000 through 784-4000-10 needs \d+ MiB of working memory; the kernels address at most 2 GiB: use a smaller batch$/],
+    [['--hidden', '4000', '--batch', '50000'], /^digit-train: --batch 50000: a mini-batch of 50000 through 784-4000-10 needs \d+ MiB of working memory; at most 2032 MiB can be addressed: use a smaller batch$/],
+    [['--train-size', '60000'], /^digit-train: --train-size 60000 is larger than the training split \(50000 images\)$/],
+    [['--hidden', '0'], /^digit-train: --hidden: "0" is not a comma-separated list of layer sizes/],
     [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
     [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
     [['--init', '/nonexistent/m.json'], /^digit-train: \/nonexistent\/m\.json: no such file$/],

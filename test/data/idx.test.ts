@@ -94,7 +94,7 @@ describe('data sets', () => {
     expect([d.train.count, d.validation?.count, d.test.count, d.classes]).toEqual([100, 20, 40, 10]);
     expect(d.verified).toBe(false);
     expect(loadMnist({ dir }).validation).toBeNull();
-    expect(() => loadMnist({ dir, trainSize: 500 })).toThrow(/--train-size 500 is larger than the training split \(120 images\)/);
+    expect(() => loadMnist({ dir, trainSize: 500 })).toThrow(expect.objectContaining({ name: 'LimitError', quantity: 'trainSize', value: 500, limit: 120 }));
   });
 
   it('names a missing file and a missing directory', () => {

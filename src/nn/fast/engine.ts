@@ -1,0 +1,234 @@
+/**
+ * The fast backend: training and evaluation on the same mathematics as the readable
+ * network.ts, arranged for speed; the loops themselves are in asm.ts, each the twin of the
+ * readable operation of the same name (layers/dense.ts).
+ *
+ *  1. The first layer reads only the non-zero pixels of each image (most MNIST pixels are 0):
+ *     z^1 = W^1 x + b^1 = b^1 + Σ_{i : x_i ≠ 0} x_i · (row i of the input-major W^1)
+ *     (denseForwardSparse). Each z_j is summed in the same order as denseForward, so the result
+ *     is bit for bit the same.
+ *  2. After all deltas of the batch are computed with the old weights (BP1, BP2), each δ is
+ *     scaled by −η/m and the gradient is added straight into the parameters (BP3 and BP4 fused
+ *     into the SGD step, denseUpdate / denseUpdateSparse): W^l += Σ_x a^(l−1)_x (−η/m · δ^l_x)ᵀ,
+ *     only over non-zero a.
+ *  3. L2 (network2.py's weight decay) and momentum, when asked for, add dense passes over the
+ *     parameters (scale, addScaled); without them no dense pass over W^1 happens at all.
+ *
+ * The gradient summed per parameter is the same as network.ts's backprop; the order of the
+ * additions differs, so a training trajectory agrees with the readable path to within rounding
+ * (the tests measure how close). Activations and costs are functions.ts's, shared with network.ts.
+ */
+import type { DigitSet } from '../../data/dataset.js';
+import { PIXEL } from '../../data/dataset.js';
+import { activate, activateOutput, argmax, costFunction, mulDerivative } from '../functions.js';
+import type { Network } from '../network.js';
+import { moveNetworkInto, type Workspace } from '../workspace.js';
+
+export interface StepOptions {
+  /** Learning rate η. */
+  eta: number;
+  /** L2 regularisation λ (0: none): weights shrink by (1 − ηλ/n) per step, biases untouched. */
+  lambda: number;
+  /** Size of the training set, the n of ηλ/n. */
+  n: number;
+  /** Classical momentum μ (0: plain SGD): v ← μv − η∇C, p ← p + v. */
+  momentum: number;
+}
+
+/**
+ * Copies the non-zero pixels of m images into ws (scaled to [0, 1]) and their labels into ws.y.
+ * Image x of the batch is set image order[start + x], or start + x when order is null.
+ */
+export function gatherSparse(set: DigitSet, order: Int32Array | null, start: number, m: number, ws: Workspace, n1: number): void {
+  const { labels, nzStart, nzIndex, nzValue } = set;
+  const xValue = ws.xValue;
+  const xRow = ws.xRow;
+  let q = 0;
+  for (let x = 0; x < m; x++) {
+    const e = order === null ? start + x : order[start + x];
+    ws.y[x] = labels[e];
+    ws.nzStart[x] = q;
+    for (let p = nzStart[e], end = nzStart[e + 1]; p < end; p++) {
+      xValue[q] = PIXEL[nzValue[p]];
+      xRow[q] = nzIndex[p] * n1;
+      q++;
+    }
+  }
+  ws.nzStart[m] = q;
+}
+
+/**
+ * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), with the parameters at
+ * `params` (the network's own, or ws.params holding a copy: see `parametersIn`).
+ */
+function forwardFirstLayer(net: Network, ws: Workspace, m: number, params: Float64Array): void {
+  const H = net.sizes[1];
+  ws.kernels.denseForwardSparse(address(net.W[0], net, params), address(net.b[0], net, params), ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
+  if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
+  else activate(net.activation, ws.z[1], ws.a[1], 0, m * H);
+}
+
+/**
+ * Where the kernels find the parameters in ws.heap: the network's own when they live there (a
+ * Trainer moves them there once), otherwise a copy made now into ws.params.
+ */
+function parametersIn(net: Network, ws: Workspace): Float64Array {
+  if (net.params.buffer === ws.heap) return net.params;
+  ws.params.set(net.params);
+  return ws.params;
+}
+
+/** Byte address in the heap of a view into net.params (W[l] or b[l]), for parameters at `params`. */
+function address(view: Float64Array, net: Network, params: Float64Array): number {
+  return params.byteOffset + (view.byteOffset - net.params.byteOffset);
+}
+
+/** a^l = f(z^l) for the m examples (the output layer's f for l = L). */
+function finishLayer(net: Network, ws: Workspace, l: number, m: number): void {
+  const n = net.sizes[l];
+  const L = net.sizes.length - 1;
+  if (l < L) activate(net.activation, ws.z[l], ws.a[l], 0, m * n);
+  else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[l], ws.a[l], x * n, n);
+}
+
+/** z^l = W^l a^(l−1) + b^l, a^l = f(z^l), for layers 2..L, with the parameters at `params` (as forwardFirstLayer). */
+function forwardUpperLayers(net: Network, ws: Workspace, m: number, params: Float64Array): void {
+  const { sizes } = net;
+  for (let l = 2; l < sizes.length; l++) {
+    ws.kernels.denseForward(address(net.W[l - 1], net, params), address(net.b[l - 1], net, params), ws.a[l - 1].byteOffset, ws.z[l].byteOffset, m, sizes[l - 1], sizes[l]);
+    finishLayer(net, ws, l, m);
+  }
+}
+
+/**
+ * One SGD step on the mini-batch order[start … start+m) of `set`. Returns the sum of the m
+ * examples' costs before the step (without the L2 term).
+ */
+export function trainMiniBatch(
+  net: Network,
+  ws: Workspace,
+  set: DigitSet,
+  order: Int32Array | null,
+  start: number,
+  m: number,
+  opt: StepOptions,
+): number {
+  moveNetworkInto(net, ws); // the step updates the parameters in place, in ws.heap
+  gatherSparse(set, order, start, m, ws, net.sizes[1]);
+  forwardFirstLayer(net, ws, m, net.params);
+  const cost = backwardPass(net, ws, m, opt.eta);
+  for (let l = net.sizes.length - 2; l >= 0; l--) stepLayer(net, ws, m, opt, l);
+  return cost;
+}
+
+/**
+ * After the first layer's forward pass: the upper layers' forward pass, BP1 and BP2 for the
+ * whole network (with the weights from before the step), and every δ scaled by −η/m, ready
+ * for `stepLayer`. Returns the sum of the m examples' costs.
+ */
+export function backwardPass(net: Network, ws: Workspace, m: number, eta: number): number {
+  const { sizes } = net;
+  const L = sizes.length - 1;
+  forwardUpperLayers(net, ws, m, net.params);
+
+  // BP1: δ^L = ∂C/∂a ⊙ σ'(z^L), and the cost of each example
+  const nL = sizes[L];
+  const C = costFunction(net.cost, net.output);
+  let cost = 0;
+  for (let x = 0; x < m; x++) {
+    cost += C.fn(ws.z[L], ws.a[L], x * nL, nL, ws.y[x]);
+    C.delta(ws.a[L], ws.delta[L], x * nL, nL, ws.y[x]);
+  }
+  // BP2: δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ f'(z^l)
+  for (let l = L - 1; l >= 1; l--) {
+    const n = sizes[l];
+    const nUp = sizes[l + 1];
+    const W = net.W[l];
+    const up = ws.delta[l + 1];
+    const d = ws.delta[l];
+    ws.kernels.denseBackwardInput(W.byteOffset, up.byteOffset, d.byteOffset, m, n, nUp);
+    mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
+  }
+  // Every δ scaled by −η/m: the step below adds the gradient straight into the parameters.
+  const scale = -eta / m;
+  for (let l = 1; l <= L; l++) {
+    const d = ws.delta[l];
+    for (let i = 0, n = m * sizes[l]; i < n; i++) d[i] *= scale;
+  }
+  return cost;
+}
+
+/**
+ * The step for weight layer l (layer l → l+1):
+ *   plain SGD:  w ← (1 − ηλ/n) w + Σ_x a_k (−η/m δ_j),  b ← b + Σ_x (−η/m δ_j)      (BP3, BP4)
+ *   momentum:   v ← μ v − (ηλ/n) w + Σ_x …,  p ← p + v
+ * Deltas must already be scaled (backwardPass); for l = 0 the parameters (and velocity) must
+ * be in ws.heap (trainMiniBatch sees to it).
+ */
+export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptions, l: number): void {
+  const nIn = net.sizes[l];
+  const nOut = net.sizes[l + 1];
+  const W = net.W[l];
+  const b = net.b[l];
+  const momentum = opt.momentum !== 0;
+  const tW = momentum ? ws.velocityW[l] : W;
+  const tB = momentum ? ws.velocityB[l] : b;
+  const decay = (-opt.eta * opt.lambda) / opt.n;
+  const k = ws.kernels;
+  if (momentum) {
+    k.scale(tW.byteOffset, tW.length, opt.momentum);
+    k.scale(tB.byteOffset, nOut, opt.momentum);
+  }
+  if (decay !== 0) k.addScaled(W.byteOffset, tW.byteOffset, W.length, decay);
+  const d = ws.delta[l + 1];
+  // BP3: b += Σ_x (−η/m) δ_x
+  for (let x = 0; x < m; x++) for (let j = 0; j < nOut; j++) tB[j] += d[x * nOut + j];
+  // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
+  if (l === 0) k.denseUpdateSparse(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
+  else k.denseUpdate(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
+  if (momentum) {
+    k.addScaled(tW.byteOffset, W.byteOffset, W.length, 1);
+    k.addScaled(tB.byteOffset, b.byteOffset, nOut, 1);
+  }
+}
+
+
+export interface EvalResult {
+  correct: number;
+  count: number;
+  /** Average cost per example (without any L2 term). */
+  cost: number;
+}
+
+/**
+ * Runs the network over `set` in chunks of ws.m examples. Optionally records each image's
+ * predicted class and its output activations (count · n_L numbers).
+ */
+export function evaluateSet(
+  net: Network,
+  ws: Workspace,
+  set: DigitSet,
+  record?: { predicted?: Uint8Array; outputs?: Float64Array },
+): EvalResult {
+  const L = net.sizes.length - 1;
+  const nL = net.sizes[L];
+  let correct = 0;
+  let cost = 0;
+  const C = costFunction(net.cost, net.output);
+  const params = parametersIn(net, ws); // copied once, when the network lives elsewhere
+  for (let start = 0; start < set.count; start += ws.m) {
+    const m = Math.min(ws.m, set.count - start);
+    gatherSparse(set, null, start, m, ws, net.sizes[1]);
+    forwardFirstLayer(net, ws, m, params);
+    forwardUpperLayers(net, ws, m, params);
+    const a = ws.a[L];
+    for (let x = 0; x < m; x++) {
+      const guess = argmax(a, x * nL, nL);
+      if (guess === ws.y[x]) correct++;
+      cost += C.fn(ws.z[L], a, x * nL, nL, ws.y[x]);
+      if (record?.predicted) record.predicted[start + x] = guess;
+      if (record?.outputs) for (let j = 0; j < nL; j++) record.outputs[(start + x) * nL + j] = a[x * nL + j];
+    }
+  }
+  return { correct, count: set.count, cost: cost / set.count };
+}
