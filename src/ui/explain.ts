@@ -1,5 +1,5 @@
 /**
- * The text of `digit-train explain`: the data of src/nn/explain.ts laid out step by step for an
+ * The text of `digit-train explain`: the data of src/explain/ laid out step by step for an
  * 80-column terminal. Numbers are shown with 4 significant digits (6 where the engine's value is
  * set against a finite difference); every one of them is a number of the Explanation.
  */
@@ -7,6 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import { layerName } from '../explain/common.js';
 import { type ChainExplanation, type ChainProduct, type Explanation, type WishLayer } from '../explain/types.js';
 import { bar, drawDigit, sideBySide } from './draw.js';
+import { table as alignedTable } from './tables.js';
 
 /** x with `digits` significant digits: 0.1448, -4.135, 2.443e-4, 1.235e+5. */
 export function num(x: number, digits = 4): string {
@@ -71,10 +72,10 @@ export function para(text: string, indent = '   ', width = 80): string[] {
   return lines.map((l) => l.replace(/\u00a0/g, ' '));
 }
 
-/** A table: columns padded to the widest cell; `right` columns right-aligned. */
+/** A table whose first row is the header, indented; `right` columns right-aligned (ui/tables.ts). */
 function table(rows: string[][], indent: string, right: boolean[] = []): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => (indent + r.map((cell, c) => (c === r.length - 1 && !right[c] ? cell : right[c] ? padStart(cell, widths[c]) : pad(cell, widths[c]))).join('  ')).trimEnd());
+  const align = rows[0].map((_, c): 'left' | 'right' => (right[c] ? 'right' : 'left'));
+  return alignedTable(rows[0], rows.slice(1), { align }).map((l) => (indent + l).trimEnd());
 }
 
 /** The text of costNote as one paragraph. */
@@ -82,7 +83,7 @@ function costText(net: Explanation['network']): string {
   return costNote(net).join(' ');
 }
 
-/** What the cost is and how its ∂C/∂a relates to the notes' 2(a − y); said once. */
+/** What the cost is and how its ∂C/∂a relates to the 2(a − y) of C = Σ(a−y)²; said once. */
 export function costNote(net: Explanation['network']): string[] {
   if (net.output === 'softmax') {
     const delta = net.cost === 'quadratic' ? 'a_j((a_j − y_j) − Σ_i (a_i − y_i)·a_i)' : 'a_j − y_j';
@@ -96,13 +97,13 @@ export function costNote(net: Explanation['network']): string[] {
     return [
       'Cost: cross-entropy C = −Σ[y ln a + (1−y) ln(1−a)], so ∂C/∂a = (1−y)/(1−a) − y/a,',
       "and σ'(z) = a(1−a) cancels its denominator: δ = ∂C/∂a · σ'(z) = a − y.",
-      '(The notes use the quadratic cost; the chain rule is the same.)',
+      '(docs/backprop.md uses the quadratic cost; the chain rule is the same.)',
     ];
   }
   return [
     "Cost: the engine's C = ½Σ(a−y)², so ∂C/∂a = a − y.",
-    'The notes write C = Σ(a−y)² and ∂C/∂a = 2(a − y): a factor 2 that the learning rate η absorbs.',
-    "All numbers below are the engine's (src/nn/backprop.ts).",
+    'Written C = Σ(a−y)², as in docs/backprop.md, ∂C/∂a = 2(a − y): a factor 2 that the learning rate η absorbs.',
+    "All numbers below are the engine's own.",
   ];
 }
 
@@ -306,9 +307,9 @@ export function renderChain(ch: ChainExplanation, c: ChalkInstance, seed: number
   const L = ch.depth;
   const name = (l: number) => (l === 0 ? 'x' : `a(${layerName(l, L)})`);
   const out: string[] = [];
-  out.push(c.bold(`digit-train explain --chain: the notes' network ${ch.sizes.join('-')}`));
+  out.push(c.bold(`digit-train explain --chain: one neuron per layer, ${ch.sizes.join('-')}`));
   out.push(...para(`One sigmoid neuron per layer, weights and biases ${nb('N(0, 1)')} from seed ${seed}, input x uniform in ${nb('[0, 1)')}, target y = ${ch.y}.`, ''));
-  out.push(...para("Cost: the engine's C = ½(a(L) − y)², so ∂C/∂a(L) = a(L) − y; the notes' C = (a − y)² gives 2(a − y): a factor 2 that η absorbs.", '').map((l) => c.dim(l)), '');
+  out.push(...para("Cost: the engine's C = ½(a(L) − y)², so ∂C/∂a(L) = a(L) − y; written C = (a − y)², it gives 2(a − y): a factor 2 that η absorbs.", '').map((l) => c.dim(l)), '');
   out.push(c.bold('Forward'));
   out.push(`   x = a(${layerName(0, L)}) = ${num(ch.x)}`);
   for (const l of ch.layers) {
@@ -322,7 +323,7 @@ export function renderChain(ch: ChainExplanation, c: ChalkInstance, seed: number
   const rows = [['factor', '', 'value', 'product', 'is']];
   for (const s of ch.steps) rows.push([(s.branch ? '  ' : '') + s.symbol, `= ${s.formula}`, signed(s.value), signed(s.product), s.yields]);
   out.push(...table(rows, '   ').map((l, i) => (i === 0 ? c.dim(l) : l)));
-  out.push('   Checked against the engine (backprop.ts) and a finite difference:');
+  out.push("   Checked against the engine's backprop and a finite difference:");
   out.push(
     ...table(
       [['', 'product', 'engine', 'finite difference'], ...ch.steps.filter((s) => s.branch).map((s) => [s.yields, num(s.product, 6), num(s.engine!, 6), num(s.finiteDifference!, 6)])],
@@ -334,6 +335,6 @@ export function renderChain(ch: ChainExplanation, c: ChalkInstance, seed: number
   const indent = ' '.repeat(lhs.length - 2);
   out.push(...wrap(lhs, ch.first.factors.map((f) => (f.formula.includes(' ') ? `(${f.formula})` : f.formula)), ' · ', indent));
   out.push(...wrap(`${indent}= `, ch.first.factors.map((f) => num(f.value)), ' × ', indent));
-  out.push(`${indent}= ${c.bold(num(ch.first.product, 6))}`, `     engine (backprop.ts) ${num(ch.first.engine, 6)}, finite difference ${num(ch.first.finiteDifference, 6)}`);
+  out.push(`${indent}= ${c.bold(num(ch.first.product, 6))}`, `     engine ${num(ch.first.engine, 6)}, finite difference ${num(ch.first.finiteDifference, 6)}`);
   return out;
 }

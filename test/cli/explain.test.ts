@@ -17,11 +17,11 @@ describe('digit-train explain as a user runs it', () => {
     await expect(r.stdout).toMatchFileSnapshot('__snapshots__/explain-default.txt');
   });
 
-  it('--chain: the notes’ 1-1-1-1 network (snapshot)', async () => {
+  it('--chain: the 1-1-1-1 network of one neuron per layer (snapshot)', async () => {
     const r = run(['explain', '--chain']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/the notes' network 1-1-1-1/);
+    expect(r.stdout).toMatch(/one neuron per layer, 1-1-1-1/);
     await expect(r.stdout).toMatchFileSnapshot('__snapshots__/explain-chain.txt');
   });
 

@@ -218,13 +218,13 @@ describe('paramRef names parameters as layout.ts lays them out', () => {
   });
 });
 
-describe('explainChain: the notes’ one-neuron-per-layer network', () => {
-  it('1-1-1-1: the factors are the notes’ formulas, their product the engine’s gradient', () => {
+describe('explainChain: the one-neuron-per-layer network', () => {
+  it('1-1-1-1: the factors are docs/backprop.md's formulas, their product the engine’s gradient', () => {
     const ch = explainChain(3, 1);
     expect(ch.sizes).toEqual([1, 1, 1, 1]);
     expect(ch.y).toBe(1);
     const [l1, l2, l3] = ch.layers;
-    // forward by hand, straight from the notes
+    // forward by hand, straight from docs/backprop.md
     expect(l1.a).toBe(sigmoid(l1.w * ch.x + l1.b));
     expect(l2.a).toBe(sigmoid(l2.w * l1.a + l2.b));
     expect(l3.a).toBe(sigmoid(l3.w * l2.a + l3.b));

@@ -69,7 +69,7 @@ describe('backpropagation against central finite differences', () => {
   }
 });
 
-describe('the single-neuron chain of the notes', () => {
+describe('the single-neuron chain of docs/backprop.md', () => {
   it('1-1-1: ∂C/∂w^(L) = ∂C/∂a · σ\'(z) · a^(L−1), ∂C/∂b^(L) = ∂C/∂a · σ\'(z)', () => {
     const net = allocateNetwork({ sizes: [1, 1, 1], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' });
     const [w1, b1, w2, b2, x, y] = [0.7, -0.3, 1.9, 0.4, 0.8, 1];
@@ -86,7 +86,7 @@ describe('the single-neuron chain of the notes', () => {
     const a1 = sigmoid(w1 * x + b1);
     const zL = w2 * a1 + b2;
     const aL = sigmoid(zL);
-    const dCda = aL - y; // C = ½ (a − y)², so ∂C/∂a = a − y (the notes' 2(a − y) for C = (a − y)²)
+    const dCda = aL - y; // C = ½ (a − y)², so ∂C/∂a = a − y (2(a − y) for C = (a − y)²)
     const dadz = aL * (1 - aL);
     expect(ws.a[2][0]).toBe(aL);
     expect(ws.nablaW[1][0]).toBeCloseTo(dCda * dadz * a1, 15);

@@ -29,7 +29,7 @@ describe('numbers', () => {
 
 describe('para', () => {
   it('wraps at the width and never inside a − y', () => {
-    const text = 'The notes write C = Σ(a−y)² and ∂C/∂a = 2(a − y): a factor 2 that the learning rate η absorbs, '.repeat(4);
+    const text = 'Some accounts write C = Σ(a−y)² and ∂C/∂a = 2(a − y): a factor 2 that the learning rate η absorbs, '.repeat(4);
     const lines = para(text, '   ', 60);
     expect(lines.length).toBeGreaterThan(4);
     for (const l of lines) {
