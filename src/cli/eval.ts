@@ -14,7 +14,7 @@ import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars, classScoreLines, confusionLines } from '../ui/tables.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { dataOption, loadSplit, splitOption, type Split } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 /** --min-accuracy: a percentage from 0 to 100, "95" or "95%"; 0 < P ≤ 1 is refused as a likely fraction. */
 export function parsePercent(raw: string, flag: string): number {
@@ -27,25 +27,19 @@ export function parsePercent(raw: string, flag: string): number {
   return v;
 }
 
-export const evalOptions: readonly OptionSpec[] = [
-  splitOption('test'),
-  dataOption,
-  { flags: '--show <n>', description: 'how many of the most confident mistakes to draw (0: none)', default: 5, parse: parsers.nonNegativeInt },
-  { flags: '--json', description: 'print one JSON object with everything (accuracy as a fraction) instead of text' },
-  {
+export const evalOptions = {
+  split: splitOption('test'),
+  data: dataOption,
+  show: { flags: '--show <n>', description: 'how many of the most confident mistakes to draw (0: none)', default: 5, parse: parsers.nonNegativeInt },
+  json: { flags: '--json', description: 'print one JSON object with everything (accuracy as a fraction) instead of text' },
+  minAccuracy: {
     flags: '--min-accuracy <P>',
     description: 'exit 1 when the accuracy is below P percent (0–100, e.g. 95 or 95%; a value from 0 to 1 is refused unless written with %)',
     parse: parsePercent,
   },
-];
+} as const satisfies OptionTable;
 
-interface EvalArgs {
-  split: Split;
-  data?: string;
-  show: number;
-  json?: boolean;
-  minAccuracy?: number;
-}
+type EvalArgs = ArgsOf<typeof evalOptions>;
 
 export function registerEval(program: Command): void {
   const cmd = program
@@ -54,7 +48,7 @@ export function registerEval(program: Command): void {
     .argument('<model>', "model file (digit-train's or network2.py's JSON)")
     .allowExcessArguments(false);
   addOptions(cmd, evalOptions);
-  cmd.action((model: string, raw: Record<string, unknown>) => runEval(model, parseOptions(evalOptions, raw) as unknown as EvalArgs));
+  cmd.action((model: string, raw: Record<string, unknown>) => runEval(model, parseOptions(evalOptions, raw)));
 }
 
 /** One line describing a model: sizes, activations, cost, and where it came from. */

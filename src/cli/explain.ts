@@ -15,7 +15,7 @@ import { loadModel } from '../model/model.js';
 import { colorsFor } from '../ui/terminal.js';
 import { renderChain, renderExplanation } from '../ui/explain.js';
 import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 export const DEFAULT_EXPLAIN_SEED = 1;
 export const MAX_CHAIN_DEPTH = 12;
@@ -26,35 +26,22 @@ function parseDepth(raw: string, flag: string): number {
   return n;
 }
 
-export const explainOptions: readonly OptionSpec[] = [
-  { flags: '--model <file>', description: 'the model to explain', defaultText: 'a random untrained network, the one digit-train --seed S starts from', parse: parsers.text },
-  { flags: '--index <n>', description: 'the example: image n of the split', defaultText: '0', parse: parsers.nonNegativeInt },
-  { flags: '--digit <d>', description: 'the example: the first image of the split with label d', parse: parsers.nonNegativeInt },
-  { ...splitOption('train'), description: 'which images (the example and its mini-batch)' },
-  { flags: '--batch <m>', description: "mini-batch of steps 5 and 6: the example and the m−1 images after it (wrapping)", defaultText: `the model's, else ${EXPLAIN_BATCH}`, parse: parsers.positiveInt },
-  { flags: '--eta <η>', description: 'learning rate η of the SGD step (step 6)', defaultText: `the model's, else ${EXPLAIN_ETA}`, parse: parsers.positiveNumber },
-  { flags: '--hidden <sizes>', description: 'hidden layer sizes of the random network (without --model)', default: '30', parse: parsers.layers },
-  { flags: '--seed <n>', description: 'seed of the random network (without --model) and of --chain', default: DEFAULT_EXPLAIN_SEED, parse: parsers.seed },
-  { flags: '--top <n>', description: 'rows of each list (steepest weights, wishes, paths, disagreements)', default: EXPLAIN_TOP, parse: parsers.positiveInt },
-  { flags: '--chain [depth]', description: `instead: a network of one neuron per layer, depth weight layers (1 to ${MAX_CHAIN_DEPTH})`, defaultText: '3: 1-1-1-1', parse: parseDepth },
-  dataOption,
-  { flags: '--json', description: 'print everything as one JSON object instead of text' },
-];
+export const explainOptions = {
+  model: { flags: '--model <file>', description: 'the model to explain', defaultText: 'a random untrained network, the one digit-train --seed S starts from', parse: parsers.text },
+  index: { flags: '--index <n>', description: 'the example: image n of the split', defaultText: '0', parse: parsers.nonNegativeInt },
+  digit: { flags: '--digit <d>', description: 'the example: the first image of the split with label d', parse: parsers.nonNegativeInt },
+  split: { ...splitOption('train'), description: 'which images (the example and its mini-batch)' },
+  batch: { flags: '--batch <m>', description: "mini-batch of steps 5 and 6: the example and the m−1 images after it (wrapping)", defaultText: `the model's, else ${EXPLAIN_BATCH}`, parse: parsers.positiveInt },
+  eta: { flags: '--eta <η>', description: 'learning rate η of the SGD step (step 6)', defaultText: `the model's, else ${EXPLAIN_ETA}`, parse: parsers.positiveNumber },
+  hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes of the random network (without --model)', default: '30', parse: parsers.layers },
+  seed: { flags: '--seed <n>', description: 'seed of the random network (without --model) and of --chain', default: DEFAULT_EXPLAIN_SEED, parse: parsers.seed },
+  top: { flags: '--top <n>', description: 'rows of each list (steepest weights, wishes, paths, disagreements)', default: EXPLAIN_TOP, parse: parsers.positiveInt },
+  chain: { flags: '--chain [depth]', description: `instead: a network of one neuron per layer, depth weight layers (1 to ${MAX_CHAIN_DEPTH})`, defaultText: '3: 1-1-1-1', parse: parseDepth },
+  data: dataOption,
+  json: { flags: '--json', description: 'print everything as one JSON object instead of text' },
+} as const satisfies OptionTable;
 
-interface ExplainArgs {
-  model?: string;
-  index?: number;
-  digit?: number;
-  split: Split;
-  batch?: number;
-  eta?: number;
-  hidden: number[];
-  seed: number;
-  top: number;
-  chain?: number | true;
-  data?: string;
-  json?: boolean;
-}
+type ExplainArgs = ArgsOf<typeof explainOptions>;
 
 export function registerExplain(program: Command): void {
   const cmd = program
@@ -64,7 +51,7 @@ export function registerExplain(program: Command): void {
   addOptions(cmd, explainOptions);
   cmd.action((raw: Record<string, unknown>, command: Command) => {
     const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
-    runExplain(parseOptions(explainOptions, raw) as unknown as ExplainArgs, given);
+    runExplain(parseOptions(explainOptions, raw), given);
   });
 }
 

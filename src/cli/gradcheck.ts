@@ -14,40 +14,28 @@ import { checkModelFits, datasetName } from '../model/fit.js';
 import { loadModel } from '../model/model.js';
 import { colorsFor } from '../ui/terminal.js';
 import { dataOption, loadSplit } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
-export const gradcheckOptions: readonly OptionSpec[] = [
-  { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated', default: '30', parse: parsers.layers },
-  { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
-  { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
-  { flags: '--cost <c>', description: 'cost', default: 'quadratic', choices: COSTS },
-  { flags: '--model <file>', description: 'check this model instead of a new random network', parse: parsers.text },
-  { flags: '--samples <n>', description: 'training examples in the checked mini-batch', default: 3, parse: parsers.positiveInt },
-  { flags: '--rtol <r>', description: 'relative tolerance: a gradient passes when |backprop − finite difference| ≤ atol + rtol·|finite difference|', default: GRADCHECK_TOLERANCE.rtol, parse: parsers.positiveNumber },
-  { flags: '--atol <a>', description: 'absolute tolerance (for gradients that are practically 0)', default: GRADCHECK_TOLERANCE.atol, parse: parsers.nonNegativeNumber },
-  { flags: '--seed <n>', description: 'seed of the random network and of the examples drawn', default: 1, parse: parsers.seed },
-  dataOption,
-  { flags: '--json', description: 'print one JSON object' },
-];
+export const gradcheckOptions = {
+  hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated', default: '30', parse: parsers.layers },
+  activation: { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
+  output: { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
+  cost: { flags: '--cost <c>', description: 'cost', default: 'quadratic', choices: COSTS },
+  model: { flags: '--model <file>', description: 'check this model instead of a new random network', parse: parsers.text },
+  samples: { flags: '--samples <n>', description: 'training examples in the checked mini-batch', default: 3, parse: parsers.positiveInt },
+  rtol: { flags: '--rtol <r>', description: 'relative tolerance: a gradient passes when |backprop − finite difference| ≤ atol + rtol·|finite difference|', default: GRADCHECK_TOLERANCE.rtol, parse: parsers.positiveNumber },
+  atol: { flags: '--atol <a>', description: 'absolute tolerance (for gradients that are practically 0)', default: GRADCHECK_TOLERANCE.atol, parse: parsers.nonNegativeNumber },
+  seed: { flags: '--seed <n>', description: 'seed of the random network and of the examples drawn', default: 1, parse: parsers.seed },
+  data: dataOption,
+  json: { flags: '--json', description: 'print one JSON object' },
+} as const satisfies OptionTable;
 
-interface GradcheckArgs {
-  hidden: number[];
-  activation: Activation;
-  output: OutputActivation;
-  cost: Cost;
-  model?: string;
-  samples: number;
-  rtol: number;
-  atol: number;
-  seed: number;
-  data?: string;
-  json?: boolean;
-}
+type GradcheckArgs = ArgsOf<typeof gradcheckOptions>;
 
 export function registerGradcheck(program: Command): void {
   const cmd = program.command('gradcheck').description('compare every backprop gradient with a finite difference (exit 1 above the threshold)');
   addOptions(cmd, gradcheckOptions);
-  cmd.action((raw: Record<string, unknown>) => runGradcheck(parseOptions(gradcheckOptions, raw) as unknown as GradcheckArgs));
+  cmd.action((raw: Record<string, unknown>) => runGradcheck(parseOptions(gradcheckOptions, raw)));
 }
 
 function runGradcheck(args: GradcheckArgs): void {

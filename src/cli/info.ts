@@ -9,9 +9,11 @@ import { parameterCount } from '../nn/layout.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
 import { colorsFor, pct } from '../ui/terminal.js';
-import { addOptions, parseOptions, type OptionSpec } from './options.js';
+import { addOptions, type OptionTable, parseOptions } from './options.js';
 
-export const infoOptions: readonly OptionSpec[] = [{ flags: '--json', description: 'print one JSON object (the model without its weights) instead of text' }];
+export const infoOptions = {
+  json: { flags: '--json', description: 'print one JSON object (the model without its weights) instead of text' },
+} as const satisfies OptionTable;
 
 export function registerInfo(program: Command): void {
   const cmd = program
@@ -20,7 +22,7 @@ export function registerInfo(program: Command): void {
     .argument('<model>', "model file (digit-train's or network2.py's JSON)")
     .allowExcessArguments(false);
   addOptions(cmd, infoOptions);
-  cmd.action((model: string, raw: Record<string, unknown>) => runInfo(model, parseOptions(infoOptions, raw) as { json?: boolean }));
+  cmd.action((model: string, raw: Record<string, unknown>) => runInfo(model, parseOptions(infoOptions, raw)));
 }
 
 /** The facts `info` shows, as plain data (also its --json output). */

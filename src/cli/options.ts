@@ -1,12 +1,17 @@
 /**
  * Options as data: one table per command, the single source of the help text, the defaults,
- * the validation and the README's option table (scripts/readme-options.ts prints it; a test
- * keeps the README in step).
+ * the validation, the parsed argument types (ArgsOf), what --resume carries on, and the README's
+ * option table (scripts/readme-options.ts prints it; a test keeps the README in step).
+ *
+ * A table is an object: key → spec, the key being the flag in camelCase ('--eta-patience' →
+ * etaPatience, checked when the command is built). ArgsOf<typeof table> is the type of the
+ * parsed values: a spec's `parse` gives the type, its `choices` the union of them, and a value
+ * is optional unless the spec has a default.
  */
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 
-export interface OptionSpec {
+export interface OptionSpec<T = unknown> {
   /** commander flags, e.g. '--epochs <n>' or '--no-shuffle'. */
   flags: string;
   description: string;
@@ -15,9 +20,29 @@ export interface OptionSpec {
   /** The default's text when it is computed (e.g. "by activation"). */
   defaultText?: string;
   /** Turns the raw string into a value; throws UserError naming the flag. */
-  parse?: (raw: string, flag: string) => unknown;
+  parse?: (raw: string, flag: string) => T;
   choices?: readonly string[];
+  /** With --resume: the value stored in the model carries on unless the flag is given again
+   *  (train; the model file records every such option's value). */
+  resumes?: boolean;
 }
+
+/** A command's options: key (the flag in camelCase) → spec. */
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+type Parsed<S> = S extends { parse: (raw: string, flag: string) => infer T } ? T : S extends { choices: readonly (infer C)[] } ? C : string;
+
+/** The parsed value of one option, by the shape of its flags: `--x <v>`, `--x [v]`, `--no-x`, `--x`. */
+export type ValueOf<S> = S extends { flags: `--no-${string}` }
+  ? boolean
+  : S extends { flags: `${string}<${string}>` }
+    ? S extends { default: string | number | boolean } ? Parsed<S> : Parsed<S> | undefined
+    : S extends { flags: `${string}[${string}]` }
+      ? Parsed<S> | true | undefined
+      : true | undefined;
+
+/** The parsed arguments of a command with option table T. */
+export type ArgsOf<T extends OptionTable> = { -readonly [K in keyof T]: ValueOf<T[K]> };
 
 const fail = (flag: string, raw: string, what: string): never => {
   throw new UserError(`${flag}: ${JSON.stringify(raw)} is not ${what}`);
@@ -83,17 +108,18 @@ export function optionKey(spec: OptionSpec): string {
   return flagName(spec).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const specsOf = new WeakMap<Command, readonly OptionSpec[]>();
+const specsOf = new WeakMap<Command, OptionTable>();
 
 /** The option table a command was built from (README, tests). */
-export function optionSpecsOf(cmd: Command): readonly OptionSpec[] | undefined {
+export function optionSpecsOf(cmd: Command): OptionTable | undefined {
   return specsOf.get(cmd);
 }
 
 /** Adds every option of the table to a commander command; values stay raw strings until `parseOptions`. */
-export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
-  specsOf.set(cmd, specs);
-  for (const spec of specs) {
+export function addOptions(cmd: Command, table: OptionTable): Command {
+  specsOf.set(cmd, table);
+  for (const [key, spec] of Object.entries(table)) {
+    if (optionKey(spec) !== key) throw new Error(`option ${spec.flags} is filed under ${key}, not ${optionKey(spec)}`);
     let text = spec.choices ? `${spec.description} (${spec.choices.join(', ')})` : spec.description;
     if (spec.defaultText !== undefined) text += ` (default: ${spec.defaultText})`;
     const opt = new Option(spec.flags, text);
@@ -107,23 +133,59 @@ export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command 
  * Validates commander's raw option values against the table: returns typed values (defaults
  * filled in), or throws one UserError naming the first bad flag.
  */
-export function parseOptions(specs: readonly OptionSpec[], raw: Record<string, unknown>): Record<string, unknown> {
+export function parseOptions<T extends OptionTable>(table: T, raw: Record<string, unknown>): ArgsOf<T> {
   const out: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const key = optionKey(spec);
+  for (const [key, spec] of Object.entries(table)) {
     const value = raw[key];
     const parse = spec.parse ?? (spec.choices ? choice(spec.choices) : undefined);
     out[key] = typeof value !== 'string' || parse === undefined ? value : parse(value, `--${flagName(spec)}`);
   }
-  return out;
+  return out as ArgsOf<T>;
+}
+
+/** The options given on the command line (not defaults), by key. */
+export type Given<T extends OptionTable> = ReadonlySet<keyof T & string>;
+
+/**
+ * Adds the table's options to `cmd` and runs `action` with the parsed, typed arguments, the set
+ * of options given on the command line, and the command's positional arguments.
+ */
+export function defineOptions<T extends OptionTable>(cmd: Command, table: T, action: (args: ArgsOf<T>, given: Given<T>, positional: string[]) => void | Promise<void>): Command {
+  addOptions(cmd, table);
+  cmd.action((...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const raw = params[params.length - 2] as Record<string, unknown>;
+    const positional = params.slice(0, -2).flat() as string[];
+    const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli')) as Given<T>;
+    return action(parseOptions(table, raw), given, positional);
+  });
+  return cmd;
 }
 
 /** The markdown table of a command's options (README). */
-export function optionsTable(specs: readonly OptionSpec[]): string {
-  const rows = specs.map((s) => {
+export function optionsTable(table: OptionTable): string {
+  const rows = Object.values(table).map((s) => {
     const def = s.defaultText ?? (s.flags.startsWith('--no-') ? '' : s.default === undefined ? '' : String(s.default));
     const choices = s.choices ? ` (${s.choices.join(', ')})` : '';
     return `| \`${s.flags.replace(/\|/g, '\\|')}\` | ${s.description.replace(/\|/g, '\\|')}${choices} | ${def === '' ? '' : `\`${def}\``} |`;
   });
   return ['| option | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/**
+ * A resumed run's arguments: for every option that `resumes`, the stored value carries on
+ * unless the flag was given again; everything else is as given (or its default).
+ */
+export function carryOn<T extends OptionTable>(table: T, args: ArgsOf<T>, given: Given<T>, stored: Readonly<Record<string, unknown>> | null): ArgsOf<T> {
+  if (!stored) return args;
+  const out: Record<string, unknown> = { ...args };
+  for (const [key, spec] of Object.entries(table)) if (spec.resumes && !given.has(key) && stored[key] !== undefined) out[key] = stored[key];
+  return out as ArgsOf<T>;
+}
+
+/** The values of every option that `resumes`: what a model file records for --resume. */
+export function resumableValues<T extends OptionTable>(table: T, args: ArgsOf<T>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(table)) if (spec.resumes) out[key] = args[key];
+  return out;
 }

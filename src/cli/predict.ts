@@ -14,23 +14,17 @@ import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars } from '../ui/tables.js';
 import { colorsFor } from '../ui/terminal.js';
 import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
-export const predictOptions: readonly OptionSpec[] = [
-  { flags: '--index <n>', description: 'predict image n of the data set (0-based) instead of image files', parse: parsers.nonNegativeInt },
-  splitOption('test'),
-  dataOption,
-  { flags: '--invert', description: 'the image files are dark digits on a light background (a drawing on paper): invert them first' },
-  { flags: '--json', description: 'print one JSON object with the predictions instead of text' },
-];
+export const predictOptions = {
+  index: { flags: '--index <n>', description: 'predict image n of the data set (0-based) instead of image files', parse: parsers.nonNegativeInt },
+  split: splitOption('test'),
+  data: dataOption,
+  invert: { flags: '--invert', description: 'the image files are dark digits on a light background (a drawing on paper): invert them first' },
+  json: { flags: '--json', description: 'print one JSON object with the predictions instead of text' },
+} as const satisfies OptionTable;
 
-interface PredictArgs {
-  index?: number;
-  split: Split;
-  data?: string;
-  invert?: boolean;
-  json?: boolean;
-}
+type PredictArgs = ArgsOf<typeof predictOptions>;
 
 interface Item {
   /** File name, or e.g. "MNIST test[12]". */
@@ -52,7 +46,7 @@ export function registerPredict(program: Command): void {
     .allowExcessArguments(false);
   addOptions(cmd, predictOptions);
   cmd.action((model: string, images: string[], raw: Record<string, unknown>, command: Command) => {
-    const args = parseOptions(predictOptions, raw) as unknown as PredictArgs;
+    const args = parseOptions(predictOptions, raw);
     const given = (key: string) => command.getOptionValueSource(key) === 'cli';
     if (images.length > 0 && args.index !== undefined) throw new UserError('give image files or --index N, not both');
     if (images.length === 0 && args.index === undefined) throw new UserError('nothing to predict: give image files or --index N');

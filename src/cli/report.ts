@@ -13,21 +13,16 @@ import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
-export const reportOptions: readonly OptionSpec[] = [
-  { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
-  { ...splitOption('test'), description: 'which images to evaluate the model on' },
-  dataOption,
-  { flags: '--open', description: 'print the report as a file:// URL to open in a browser' },
-];
+export const reportOptions = {
+  out: { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
+  split: { ...splitOption('test'), description: 'which images to evaluate the model on' },
+  data: dataOption,
+  open: { flags: '--open', description: 'print the report as a file:// URL to open in a browser' },
+} as const satisfies OptionTable;
 
-interface ReportArgs {
-  out: string;
-  split: Split;
-  data?: string;
-  open?: boolean;
-}
+type ReportArgs = ArgsOf<typeof reportOptions>;
 
 export function registerReport(program: Command): void {
   const cmd = program
@@ -37,7 +32,7 @@ export function registerReport(program: Command): void {
     .allowExcessArguments(false);
   addOptions(cmd, reportOptions);
   cmd.action((model: string, raw: Record<string, unknown>) => {
-    runReport(model, parseOptions(reportOptions, raw) as unknown as ReportArgs);
+    runReport(model, parseOptions(reportOptions, raw));
   });
 }
 

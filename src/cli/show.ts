@@ -7,28 +7,22 @@ import { UserError } from '../errors.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
 import { colorsFor } from '../ui/terminal.js';
 import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
-export const showOptions: readonly OptionSpec[] = [
-  { flags: '--index <n>', description: 'start at image n of the split (0-based)', parse: parsers.nonNegativeInt },
-  { flags: '--digit <d>', description: 'show only images labelled d (the first ones of the split)', parse: parsers.nonNegativeInt },
-  { flags: '--count <k>', description: 'how many images', defaultText: '1 with --index, else 6', parse: parsers.positiveInt },
-  splitOption('test'),
-  dataOption,
-];
+export const showOptions = {
+  index: { flags: '--index <n>', description: 'start at image n of the split (0-based)', parse: parsers.nonNegativeInt },
+  digit: { flags: '--digit <d>', description: 'show only images labelled d (the first ones of the split)', parse: parsers.nonNegativeInt },
+  count: { flags: '--count <k>', description: 'how many images', defaultText: '1 with --index, else 6', parse: parsers.positiveInt },
+  split: splitOption('test'),
+  data: dataOption,
+} as const satisfies OptionTable;
 
-interface ShowArgs {
-  index?: number;
-  digit?: number;
-  count?: number;
-  split: Split;
-  data?: string;
-}
+type ShowArgs = ArgsOf<typeof showOptions>;
 
 export function registerShow(program: Command): void {
   const cmd = program.command('show').description('draw images of the data set with their labels').allowExcessArguments(false);
   addOptions(cmd, showOptions);
-  cmd.action((raw: Record<string, unknown>) => runShow(parseOptions(showOptions, raw) as unknown as ShowArgs));
+  cmd.action((raw: Record<string, unknown>) => runShow(parseOptions(showOptions, raw)));
 }
 
 function runShow(args: ShowArgs): void {

@@ -20,85 +20,87 @@ import { checkWritable, dataOption } from './common.js';
 import { buildReport } from '../report/html.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { writeReportFile } from './report.js';
-import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
+import { carryOn, defineOptions, parsers, resumableValues, type ArgsOf, type Given, type OptionTable } from './options.js';
 
 export const DEFAULT_SEED = 1;
 
-export const trainOptions: readonly OptionSpec[] = [
-  { flags: '--epochs <n>', description: 'epochs to train (with --resume: further epochs)', default: 30, parse: parsers.positiveInt },
-  { flags: '--batch <m>', description: 'mini-batch size', default: 10, parse: parsers.positiveInt },
-  { flags: '--eta <η>', description: 'learning rate η', default: 3.0, parse: parsers.positiveNumber },
-  { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated (e.g. 100,30)', default: '30', parse: parsers.layers },
-  { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
-  { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
-  { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
-  {
+const D = DEFAULT_TRAIN_OPTIONS;
+
+/** The options of `digit-train train`: the one place each is written (see options.ts). */
+export const trainOptions = {
+  epochs: { flags: '--epochs <n>', description: 'epochs to train (with --resume: further epochs)', default: 30, parse: parsers.positiveInt },
+  batch: { flags: '--batch <m>', description: 'mini-batch size', default: D.batch, parse: parsers.positiveInt, resumes: true },
+  eta: { flags: '--eta <η>', description: 'learning rate η', default: D.eta, parse: parsers.positiveNumber, resumes: true },
+  hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated (e.g. 100,30)', default: '30', parse: parsers.layers },
+  activation: { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
+  output: { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
+  cost: { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
+  init: {
     flags: '--init <scheme|FILE>',
     description: 'initial weights: normal N(0,1) (network.py), scaled N(0,1/n_in) (network2.py; He N(0,2/n_in) for relu), or a model file to start from',
     defaultText: 'normal for sigmoid+quadratic, else scaled',
     parse: parsers.text,
   },
-  { flags: '--lambda <λ>', description: 'L2 regularisation λ (weights shrink by 1−ηλ/n per step)', default: 0, parse: parsers.nonNegativeNumber },
-  { flags: '--momentum <μ>', description: 'classical momentum μ', default: 0, parse: parsers.fraction },
-  { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: 0, parse: parsers.nonNegativeInt },
-  { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: 0, parse: parsers.nonNegativeInt },
-  { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: 0, parse: parsers.nonNegativeInt },
-  { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'] },
-  { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor },
-  { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed },
-  { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch' },
-  { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt },
-  dataOption,
-  { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
-  { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
-  { flags: '--checkpoint-every <k>', description: 'also save the model (with everything --resume needs) to --out every k epochs', default: 0, parse: parsers.nonNegativeInt },
-  { flags: '--report <file>', description: 'also write the HTML report (as `digit-train report`) on the test set at the end', parse: parsers.text },
-  { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
-];
+  lambda: { flags: '--lambda <λ>', description: 'L2 regularisation λ (weights shrink by 1−ηλ/n per step)', default: D.lambda, parse: parsers.nonNegativeNumber, resumes: true },
+  momentum: { flags: '--momentum <μ>', description: 'classical momentum μ', default: D.momentum, parse: parsers.fraction, resumes: true },
+  etaPatience: { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: D.etaPatience, parse: parsers.nonNegativeInt, resumes: true },
+  etaHalvings: { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: D.etaHalvings, parse: parsers.nonNegativeInt, resumes: true },
+  earlyStop: { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: D.earlyStop, parse: parsers.nonNegativeInt, resumes: true },
+  keep: { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'], resumes: true },
+  monitor: { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor, resumes: true },
+  seed: { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed, resumes: true },
+  shuffle: { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch', resumes: true },
+  trainSize: { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt, resumes: true },
+  data: dataOption,
+  out: { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
+  resume: { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
+  checkpointEvery: { flags: '--checkpoint-every <k>', description: 'also save the model (with everything --resume needs) to --out every k epochs', default: 0, parse: parsers.nonNegativeInt },
+  report: { flags: '--report <file>', description: 'also write the HTML report (as `digit-train report`) on the test set at the end', parse: parsers.text },
+  json: { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
+} as const satisfies OptionTable;
 
-function parseMonitor(raw: string, flag: string): string[] {
+const MONITORED = ['test', 'validation', 'train'] as const;
+type Monitored = (typeof MONITORED)[number];
+
+function parseMonitor(raw: string, flag: string): Monitored[] {
   const sets = raw.split(',').map((s) => s.trim());
-  for (const s of sets) if (!['test', 'validation', 'train'].includes(s)) throw new UserError(`${flag}: ${JSON.stringify(s)} is not one of test, validation, train`);
-  return sets;
+  for (const s of sets) if (!(MONITORED as readonly string[]).includes(s)) throw new UserError(`${flag}: ${JSON.stringify(s)} is not one of ${MONITORED.join(', ')}`);
+  return sets as Monitored[];
 }
 
-interface TrainArgs {
-  epochs: number;
-  batch: number;
-  eta: number;
-  hidden: number[];
-  activation: Activation;
-  output: OutputActivation;
-  cost: Cost;
-  init?: string;
-  lambda: number;
-  momentum: number;
-  etaPatience: number;
-  etaHalvings: number;
-  earlyStop: number;
-  keep: 'best' | 'last';
-  monitor: string[] | string;
-  seed: number;
-  shuffle: boolean;
-  trainSize?: number;
-  data?: string;
-  out: string;
-  resume?: string;
-  checkpointEvery: number;
-  report?: string;
-  json?: boolean;
-}
+type TrainArgs = ArgsOf<typeof trainOptions>;
 
 export function registerTrain(program: Command): void {
   const cmd = program
     .command('train', { isDefault: true })
     .description('train a network on MNIST and save it (the default command)')
     .allowExcessArguments(false);
-  addOptions(cmd, trainOptions);
-  cmd.action((raw: Record<string, unknown>, command: Command) => {
-    const given = new Set(Object.keys(raw).filter((k) => command.getOptionValueSource(k) === 'cli'));
-    return runTrain(parseOptions(trainOptions, raw) as unknown as TrainArgs, given);
-  });
+  defineOptions(cmd, trainOptions, (args, given) => runTrain(args, given));
+}
+
+/** The engine's options, as the (resolved) arguments set them. */
+function engineOptions(a: TrainArgs): TrainOptions {
+  return {
+    eta: a.eta,
+    batch: a.batch,
+    lambda: a.lambda,
+    momentum: a.momentum,
+    shuffle: a.shuffle,
+    etaPatience: a.etaPatience,
+    etaHalvings: a.etaHalvings,
+    earlyStop: a.earlyStop,
+    trainAccuracy: a.monitor.includes('train'),
+  };
+}
+
+/**
+ * The options a model file records for --resume: its `options` (every option that resumes),
+ * or, in a file written before they were all recorded there (its options lack the seed), the
+ * places that version kept the others in.
+ */
+function storedOptions(meta: ModelMeta): Record<string, unknown> {
+  if ('seed' in meta.options) return meta.options;
+  return { seed: meta.seed, monitor: meta.monitor, keep: meta.keep, trainSize: meta.dataset.trainSize, ...meta.options };
 }
 
 /** Signals that end a run cleanly (checkpoint, then exit 128 + signal number). */
@@ -112,17 +114,16 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** Everything a training run is made of, once the options, the data and the network are settled. */
 interface Run {
+  /** The arguments, a resumed run's stored options carried on. */
   args: TrainArgs;
-  given: Set<string>;
+  given: Given<typeof trainOptions>;
   data: Mnist;
   loadSeconds: number;
   net: Network;
   trainer: Trainer;
   progress: TrainProgress;
   trainOpts: TrainOptions;
-  monitor: Set<string>;
-  keep: 'best' | 'last';
-  seed: number;
+  monitor: Set<Monitored>;
   init: Init | 'file';
   initFrom?: string;
   resumed: boolean;
@@ -132,33 +133,18 @@ interface Run {
  * Settles the run: options (a resumed run's carry on unless given again), the data, the network
  * (new, from --init, or resumed) and the trainer. Throws UserError for anything that does not fit.
  */
-function setUp(args: TrainArgs, given: Set<string>): Run {
+function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   const warn = colorsFor(process.stderr);
 
   // The run to resume, if any: its options carry on unless given again here.
-  const resumed: Model | null = args.resume ? loadModel(args.resume) : null;
-  if (resumed && !resumed.meta) throw new UserError(`--resume ${args.resume}: a network2.py file has no training state to resume (use --init)`);
+  const resumed: Model | null = parsed.resume ? loadModel(parsed.resume) : null;
+  if (resumed && !resumed.meta) throw new UserError(`--resume ${parsed.resume}: a network2.py file has no training state to resume (use --init)`);
   const prev = resumed?.meta ?? null;
-  const pick = <T,>(key: string, ours: T, theirs: T | undefined): T => (prev && !given.has(key) && theirs !== undefined ? theirs : ours);
-
-  const seed = pick('seed', args.seed, prev?.seed);
-  const monitorRaw = pick('monitor', args.monitor, prev?.monitor);
-  const monitor = new Set(monitorRaw);
-  const keep = pick('keep', args.keep, prev?.keep);
-  const trainOpts: TrainOptions = {
-    ...DEFAULT_TRAIN_OPTIONS,
-    eta: pick('eta', args.eta, prev?.options.eta),
-    batch: pick('batch', args.batch, prev?.options.batch),
-    lambda: pick('lambda', args.lambda, prev?.options.lambda),
-    momentum: pick('momentum', args.momentum, prev?.options.momentum),
-    shuffle: pick('shuffle', args.shuffle, prev?.options.shuffle),
-    etaPatience: pick('etaPatience', args.etaPatience, prev?.options.etaPatience),
-    etaHalvings: pick('etaHalvings', args.etaHalvings, prev?.options.etaHalvings),
-    earlyStop: pick('earlyStop', args.earlyStop, prev?.options.earlyStop),
-    trainAccuracy: monitor.has('train'),
-  };
+  const args = carryOn(trainOptions, parsed, given, prev ? storedOptions(prev) : null);
+  const { seed, keep, trainSize } = args;
+  const monitor = new Set(args.monitor);
+  const trainOpts = engineOptions(args);
   const usesValidation = monitor.has('validation') || trainOpts.earlyStop > 0 || trainOpts.etaPatience > 0 || keep === 'best';
-  const trainSize = pick('trainSize', args.trainSize, prev?.dataset.trainSize);
   const dataDir = args.data ?? (prev && prev.dataset.name !== 'MNIST' ? prev.dataset.name : undefined);
 
   const tLoad = performance.now();
@@ -211,12 +197,13 @@ function setUp(args: TrainArgs, given: Set<string>): Run {
   );
   if (prev?.best) trainer.best.set(prev.best);
 
-  return { args, given, data, loadSeconds, net, trainer, progress, trainOpts, monitor, keep, seed, init, initFrom, resumed: resumed !== null };
+  return { args, given, data, loadSeconds, net, trainer, progress, trainOpts, monitor, init, initFrom, resumed: resumed !== null };
 }
 
 /** The two lines that open a run: the network and its settings, the data. */
 function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: ChalkInstance): string[] {
-  const { args, given, data, net, trainOpts, progress, seed, loadSeconds } = run;
+  const { args, given, data, net, trainOpts, progress, loadSeconds } = run;
+  const { seed } = args;
   const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
   return [
     out.bold(`digit-train ${VERSION}`) +
@@ -234,7 +221,8 @@ function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: Chalk
 
 /** The model file's content now: weights (the best epoch's when final and --keep best, else the last), and everything --resume needs. */
 function snapshot(run: Run, final: boolean): Model {
-  const { net, trainer, progress, keep, trainOpts, data, monitor, init, initFrom, seed } = run;
+  const { net, trainer, progress, trainOpts, data, monitor, init, initFrom } = run;
+  const { seed, keep } = run.args;
   let params: Float64Array | undefined;
   if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
   const meta: ModelMeta = {
@@ -243,7 +231,7 @@ function snapshot(run: Run, final: boolean): Model {
     output: net.output,
     init,
     seed,
-    options: trainOpts,
+    options: { ...trainOpts, ...resumableValues(trainOptions, run.args) },
     monitor: [...monitor],
     keep,
     dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
@@ -258,7 +246,7 @@ function snapshot(run: Run, final: boolean): Model {
   return { net: params ? rebuild(net, params) : net, meta };
 }
 
-async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
+async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Promise<void> {
   const out = colorsFor(process.stdout);
   const json = args.json === true;
   const log = (line: string) => {

@@ -28,7 +28,9 @@ export interface ModelMeta {
   output: OutputActivation;
   init: Init | 'file';
   seed: number;
-  options: TrainOptions;
+  /** The engine's options, and the value of every option that --resume carries on (the train
+   *  command's option table decides which). */
+  options: TrainOptions & Record<string, unknown>;
   /** What was evaluated every epoch (test, validation, train). */
   monitor?: string[];
   /** Which weights were saved: the best epoch's (by validation accuracy) or the last. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeDataDir } from '../helpers.js';
@@ -61,6 +61,27 @@ describe('train --resume: k epochs + m resumed epochs = k + m epochs, bit for bi
 
   it('with L2, momentum (its velocity is saved) and cross-entropy (2 + 1 = 3 epochs)', () => {
     resumeEquals(['--data', writeDataDir()], ['--seed', '6', '--hidden', '9,5', '--lambda', '0.5', '--momentum', '0.9', '--eta', '0.5', '--cost', 'cross-entropy'], 2, 1);
+  });
+
+  it('a model file written before every resumed option was recorded in `options` (seed, monitor, keep, trainSize elsewhere) resumes the same', () => {
+    const data = ['--data', writeDataDir()];
+    const options = ['--seed', '5', '--hidden', '7', '--batch', '7', '--monitor', 'train,test', '--train-size', '100'];
+    const dir = tempDir();
+    const whole = join(dir, 'whole.json');
+    const first = join(dir, 'first.json');
+    const resumed = join(dir, 'resumed.json');
+    train([...data, ...options, '--epochs', '2', '--out', whole]);
+    train([...data, ...options, '--epochs', '1', '--out', first]);
+    const doc = read(first);
+    for (const key of ['seed', 'monitor', 'keep', 'trainSize']) {
+      expect(doc.digitTrain.options).toHaveProperty(key);
+      delete doc.digitTrain.options[key];
+    }
+    writeFileSync(first, JSON.stringify(doc));
+    train([...data, '--resume', first, '--epochs', '1', '--out', resumed]);
+    const b = read(resumed);
+    expect(b.weights).toEqual(read(whole).weights);
+    expect(b.digitTrain.options).toEqual(read(whole).digitTrain.options);
   });
 
   it('on MNIST with a validation set and an η schedule that halves η before the resume (2 + 1 = 3 epochs)', () => {
