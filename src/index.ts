@@ -21,7 +21,7 @@ export { createWorkspace, type Workspace } from './nn/workspace.js';
 export { Random } from './nn/random.js';
 
 // Training and evaluation.
-export { Trainer, newProgress, evaluate, DEFAULT_TRAIN_OPTIONS, NonFiniteError, type TrainOptions, type TrainProgress, type TrainData, type TrainCallbacks, type EpochRecord, type SetScore } from './nn/train.js';
+export { Trainer, newProgress, evaluate, DEFAULT_TRAIN_OPTIONS, NonFiniteError, type TrainOptions, type TrainProgress, type TrainData, type TrainCallbacks, type EpochRecord, type SetScore } from './train/train.js';
 export { evaluateDetailed, predictSet, confusionMatrix, classScores, type Evaluation, type Predictions, type Mistake, type ClassScore } from './nn/metrics.js';
 export { gradientCheck, numericalGradient, GRADCHECK_TOLERANCE, type LayerError, type Tolerance } from './nn/gradcheck.js';
 

@@ -8,7 +8,7 @@ import { makeDigitSet, type DigitSet } from '../src/data/dataset.js';
 import { encodeIdxImages, encodeIdxLabels } from '../src/data/idx.js';
 import { FORMAT_VERSION, type ModelMeta } from '../src/model/model.js';
 import { Random } from '../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../src/nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../src/train/train.js';
 
 const dirs: string[] = [];
 afterEach(() => {

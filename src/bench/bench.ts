@@ -13,7 +13,7 @@ import { loadMnist, type Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
 import { createNetwork } from '../nn/network.js';
 import { Random } from '../nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../train/train.js';
 
 export interface Workload {
   hidden: number;

@@ -11,7 +11,7 @@ import { loadMnist, type Mnist } from '../data/mnist.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
@@ -78,20 +78,18 @@ export function registerTrain(program: Command): void {
   defineOptions(cmd, trainOptions, (args, given) => runTrain(args, given));
 }
 
-/** The engine's options, as the (resolved) arguments set them. */
+/** The engine's options, as the (resolved) arguments set them: every key of TrainOptions is
+ *  an option of the same name (the compiler checks it), but trainAccuracy, which --monitor sets. */
 function engineOptions(a: TrainArgs): TrainOptions {
-  return {
-    eta: a.eta,
-    batch: a.batch,
-    lambda: a.lambda,
-    momentum: a.momentum,
-    shuffle: a.shuffle,
-    etaPatience: a.etaPatience,
-    etaHalvings: a.etaHalvings,
-    earlyStop: a.earlyStop,
-    trainAccuracy: a.monitor.includes('train'),
-  };
+  const options = { ...DEFAULT_TRAIN_OPTIONS, trainAccuracy: a.monitor.includes('train') };
+  for (const key of ENGINE_KEYS) (options as Record<EngineKey, unknown>)[key] = a[key];
+  return options;
 }
+type EngineKey = Exclude<keyof TrainOptions, 'trainAccuracy'>;
+const ENGINE_KEYS = Object.keys(DEFAULT_TRAIN_OPTIONS).filter((k): k is EngineKey => k !== 'trainAccuracy');
+// Compile-time check: each engine option is a train option whose parsed value has its type.
+type IsTrue<T extends true> = T;
+export type EngineOptionsAreFlags = IsTrue<{ [K in EngineKey]: TrainArgs[K] extends TrainOptions[K] ? true : false }[EngineKey]>;
 
 /**
  * The options a model file records for --resume: its `options` (every option that resumes),

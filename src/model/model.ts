@@ -18,7 +18,7 @@ import { FileError, UserError } from '../errors.js';
 import { describeFsError } from '../data/idx.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, type Init, type Network } from '../nn/network.js';
-import type { TrainOptions, TrainProgress } from '../nn/train.js';
+import type { TrainOptions, TrainProgress } from '../train/train.js';
 
 export const FORMAT_VERSION = 1;
 

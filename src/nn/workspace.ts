@@ -9,8 +9,7 @@
  * memory; the other buffers are ordinary typed arrays.
  */
 import { kernelsOn, type AsmKernels } from './fast/asm.js';
-import { layerViews } from './layout.js';
-import { adoptParameters, type Network } from './network.js';
+import { layerViews, type Layout } from './layout.js';
 import { MemoryLimitError } from '../errors.js';
 
 export interface Workspace {
@@ -73,8 +72,10 @@ class HeapLayout {
   }
 }
 
-export function createWorkspace(net: Network, m: number, withVelocity = false): Workspace {
-  const { sizes, layout } = net;
+/** Buffers for mini-batches of up to m examples through a network of this layout (a Network will do). */
+export function createWorkspace(net: { readonly layout: Layout }, m: number, withVelocity = false): Workspace {
+  const { layout } = net;
+  const sizes = layout.sizes;
   const nParams = layout.count;
   const mem = new HeapLayout();
   const parts = {
@@ -119,14 +120,4 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
     params: f64(parts.params),
     kernels: kernelsOn(heap),
   };
-}
-
-/**
- * Moves the network's parameters into ws's heap (the same object, new views), so that training
- * steps update them in place. A Trainer does this once; trainMiniBatch does it when needed.
- */
-export function moveNetworkInto(net: Network, ws: Workspace): void {
-  if (net.params.buffer === ws.heap) return;
-  ws.params.set(net.params);
-  adoptParameters(net, ws.params);
 }

@@ -9,7 +9,7 @@
 import type { DigitSet } from '../data/dataset.js';
 import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
 import { parameterCount } from '../nn/layout.js';
-import type { EpochRecord } from '../nn/train.js';
+import type { EpochRecord } from '../train/train.js';
 import type { Model } from '../model/model.js';
 import { VERSION } from '../version.js';
 import { digitPng, weightsPng } from './png.js';

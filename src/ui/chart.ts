@@ -7,7 +7,7 @@
  * series (`*` cost and test, `o` validation, `+` train), so logs and pipes stay readable.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { EpochRecord } from '../nn/train.js';
+import type { EpochRecord } from '../train/train.js';
 
 export interface ChartOptions {
   /** Text rows of each panel's plot area (default 6). */

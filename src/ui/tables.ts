@@ -5,7 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { ClassScore } from '../nn/metrics.js';
-import type { EpochRecord } from '../nn/train.js';
+import type { EpochRecord } from '../train/train.js';
 import { bar } from './draw.js';
 import { pct } from './terminal.js';
 

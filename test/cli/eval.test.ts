@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
 import { FORMAT_VERSION, saveModel } from '../../src/model/model.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress } from '../../src/train/train.js';
 import { evaluateDetailed } from '../../src/nn/metrics.js';
 import { createNetwork, type Network } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';

@@ -7,7 +7,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { saveModel } from '../../src/model/model.js';
 import { createNetwork, type Network } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../../src/nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../../src/train/train.js';
 import { tempDir } from '../helpers.js';
 import { run } from './run.js';
 

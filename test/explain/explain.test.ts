@@ -219,7 +219,7 @@ describe('paramRef names parameters as layout.ts lays them out', () => {
 });
 
 describe('explainChain: the one-neuron-per-layer network', () => {
-  it('1-1-1-1: the factors are docs/backprop.md's formulas, their product the engine’s gradient', () => {
+  it('1-1-1-1: the factors are the formulas of docs/backprop.md, their product the engine’s gradient', () => {
     const ch = explainChain(3, 1);
     expect(ch.sizes).toEqual([1, 1, 1, 1]);
     expect(ch.y).toBe(1);

@@ -3,7 +3,7 @@ import { makeDigitSet } from '../../src/data/dataset.js';
 import { classScores, confusionMatrix, evaluateDetailed, predictSet } from '../../src/nn/metrics.js';
 import { allocateNetwork, createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { evaluate } from '../../src/nn/train.js';
+import { evaluate } from '../../src/train/train.js';
 import { randomSet } from '../helpers.js';
 
 const sigma = (z: number) => 1 / (1 + Math.exp(-z));

@@ -13,7 +13,7 @@ import { UserError } from '../../src/errors.js';
 import { modelToJson, parseModel } from '../../src/model/model.js';
 import { createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { newProgress } from '../../src/nn/train.js';
+import { newProgress } from '../../src/train/train.js';
 import { randomImages, sampleMeta, tempDir } from '../helpers.js';
 
 export const FUZZ_RUNS = { idxImages: 300, idxLabels: 200, modelText: 300, modelTree: 300 };

@@ -5,7 +5,7 @@ import { FORMAT_VERSION, type Model, type ModelMeta } from '../../src/model/mode
 import type { Activation, Cost, OutputActivation } from '../../src/nn/functions.js';
 import { createNetwork } from '../../src/nn/network.js';
 import { Random } from '../../src/nn/random.js';
-import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer, type TrainOptions } from '../../src/nn/train.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer, type TrainOptions } from '../../src/train/train.js';
 
 export interface Trained {
   model: Model;

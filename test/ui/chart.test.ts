@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import type { EpochRecord } from '../../src/nn/train.js';
+import type { EpochRecord } from '../../src/train/train.js';
 import { renderTrainingChart } from '../../src/ui/chart.js';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');

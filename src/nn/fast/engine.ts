@@ -21,8 +21,8 @@
 import type { DigitSet } from '../../data/dataset.js';
 import { PIXEL } from '../../data/dataset.js';
 import { activate, activateOutput, argmax, costFunction, mulDerivative } from '../functions.js';
-import type { Network } from '../network.js';
-import { moveNetworkInto, type Workspace } from '../workspace.js';
+import { adoptParameters, type Network } from '../network.js';
+import type { Workspace } from '../workspace.js';
 
 export interface StepOptions {
   /** Learning rate η. */
@@ -231,4 +231,14 @@ export function evaluateSet(
     }
   }
   return { correct, count: set.count, cost: cost / set.count };
+}
+
+/**
+ * Moves the network's parameters into ws's heap (the same object, new views), so that training
+ * steps update them in place. A Trainer does this once; trainMiniBatch does it when needed.
+ */
+export function moveNetworkInto(net: Network, ws: Workspace): void {
+  if (net.params.buffer === ws.heap) return;
+  ws.params.set(net.params);
+  adoptParameters(net, ws.params);
 }

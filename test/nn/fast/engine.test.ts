@@ -7,7 +7,7 @@ import { GRADCHECK_TOLERANCE, gradientCheck } from '../../../src/nn/gradcheck.js
 import { evaluateSet, trainMiniBatch } from '../../../src/nn/fast/engine.js';
 import { cloneNetwork, createNetwork } from '../../../src/nn/network.js';
 import { Random } from '../../../src/nn/random.js';
-import { newProgress, Trainer, DEFAULT_TRAIN_OPTIONS } from '../../../src/nn/train.js';
+import { newProgress, Trainer, DEFAULT_TRAIN_OPTIONS } from '../../../src/train/train.js';
 import { createWorkspace } from '../../../src/nn/workspace.js';
 import { randomSet } from '../../helpers.js';
 

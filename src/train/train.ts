@@ -8,12 +8,12 @@
  */
 import type { DigitSet } from '../data/dataset.js';
 import { LimitError } from '../errors.js';
-import { evaluateSet, trainMiniBatch, type EvalResult, type StepOptions } from './fast/engine.js';
-import type { Network } from './network.js';
-import { Random } from './random.js';
-import { createWorkspace, moveNetworkInto, type Workspace } from './workspace.js';
+import { evaluateSet, moveNetworkInto, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
+import type { Network } from '../nn/network.js';
+import { Random } from '../nn/random.js';
+import { createWorkspace, type Workspace } from '../nn/workspace.js';
 
-export interface TrainOptions {
+export type TrainOptions = {
   /** Learning rate η. */
   eta: number;
   /** Mini-batch size m. */
@@ -32,7 +32,7 @@ export interface TrainOptions {
   earlyStop: number;
   /** Also compute the accuracy on the whole training set each epoch (a full extra pass). */
   trainAccuracy: boolean;
-}
+};
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   eta: 3.0,
