@@ -31,7 +31,7 @@ export class FileError extends UserError {
 export class LimitError extends Error {
   constructor(
     /** What is too large: the mini-batch, the training-set size, an image index, … */
-    readonly quantity: 'batch' | 'trainSize' | 'index' | 'depth',
+    readonly quantity: 'batch' | 'trainSize' | 'index' | 'depth' | 'pixels' | 'subset',
     readonly value: number,
     /** The largest value that works. */
     readonly limit: number,
@@ -76,5 +76,19 @@ export class ShapeError extends Error {
   ) {
     super(what === 'inputs' ? `the network takes ${network} inputs, the images have ${data} pixels` : `the network has ${network} outputs, the labels need ${data}`);
     this.name = 'ShapeError';
+  }
+}
+
+/** Images and labels that do not go together: `pixels` numbers for `labels` images of rows × cols. */
+export class DataShapeError extends Error {
+  constructor(
+    readonly set: string,
+    readonly pixels: number,
+    readonly labels: number,
+    readonly rows: number,
+    readonly cols: number,
+  ) {
+    super(`${set}: ${pixels} pixels for ${labels} labels of ${rows}x${cols} images`);
+    this.name = 'DataShapeError';
   }
 }

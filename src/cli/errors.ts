@@ -2,7 +2,7 @@
  * The library's typed errors in the CLI's words: one line naming the flag or file, and the exit
  * code (2: bad input). The library says which value hit which limit; only here do flags appear.
  */
-import { LimitError, MemoryLimitError, MissingDatasetError, ShapeError, UserError } from '../errors.js';
+import { DataShapeError, LimitError, MemoryLimitError, MissingDatasetError, ShapeError, UserError } from '../errors.js';
 import { LayoutError } from '../nn/layout.js';
 import { ModelFitError } from '../model/fit.js';
 
@@ -12,6 +12,8 @@ const FLAG_OF: Record<LimitError['quantity'], string> = {
   trainSize: '--train-size',
   index: '--index',
   depth: '--chain',
+  pixels: 'image size',
+  subset: 'subset',
 };
 
 /** A UserError for a typed library error (its one line and exit code), or null for a bug. */
@@ -25,6 +27,6 @@ export function asUserError(err: unknown): UserError | null {
   if (err instanceof MemoryLimitError) return new UserError(`--batch ${err.batch}: ${err.message}: use a smaller batch`);
   if (err instanceof MissingDatasetError) return new UserError(`${err.message}: run \`npm install\`, or give --data DIR`);
   if (err instanceof LayoutError) return new UserError(`--hidden: ${err.message}`);
-  if (err instanceof ShapeError) return new UserError(err.message);
+  if (err instanceof ShapeError || err instanceof DataShapeError) return new UserError(err.message);
   return null;
 }

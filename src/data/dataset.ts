@@ -1,3 +1,5 @@
+import { DataShapeError, LimitError } from '../errors.js';
+
 /**
  * A set of labelled images as the engine reads it: the raw bytes (no float copy of the set),
  * plus, per image, the list of its non-zero pixels (81 % of MNIST pixels are exactly 0, and
@@ -31,7 +33,7 @@ export const PIXEL: Float64Array = Float64Array.from({ length: 256 }, (_, v) => 
  * zero bytes at a time where the images are 4-byte aligned.
  */
 export function indexNonZero(images: Uint8Array, count: number, inputSize: number): { nzStart: Int32Array; nzIndex: Uint16Array; nzValue: Uint8Array } {
-  if (inputSize > 65536) throw new RangeError(`images of ${inputSize} pixels are too large (at most 65536)`);
+  if (inputSize > 65536) throw new LimitError('pixels', inputSize, 65536, 'the pixels of an image');
   const nzStart = new Int32Array(count + 1);
   const words = images.byteOffset % 4 === 0 && inputSize % 4 === 0 ? new Uint32Array(images.buffer, images.byteOffset, images.length >> 2) : null;
   let nnz = 0;
@@ -80,7 +82,7 @@ export function makeDigitSet(name: string, images: Uint8Array, labels: Uint8Arra
   const inputSize = rows * cols;
   const count = labels.length;
   if (images.length !== count * inputSize) {
-    throw new RangeError(`${name}: ${images.length} pixels for ${count} labels of ${rows}x${cols} images`);
+    throw new DataShapeError(name, images.length, count, rows, cols);
   }
   const { nzStart, nzIndex, nzValue } = indexNonZero(images, count, inputSize);
   return digitSet(name, count, rows, cols, images, labels, nzStart, nzIndex, nzValue);
@@ -103,7 +105,8 @@ function digitSet(
 
 /** Images [from, to) of a set, sharing its memory. */
 export function subset(set: DigitSet, from: number, to: number, name = `${set.name}[${from}:${to}]`): DigitSet {
-  if (from < 0 || to > set.count || from >= to) throw new RangeError(`subset [${from}, ${to}) of ${set.count} images`);
+  if (from < 0 || from >= to) throw new LimitError('subset', from, to - 1, `the end of subset [${from}, ${to})`);
+  if (to > set.count) throw new LimitError('subset', to, set.count, `the images of ${set.name}`);
   const n = set.inputSize;
   return digitSet(name, to - from, set.rows, set.cols, set.images.subarray(from * n, to * n), set.labels.subarray(from, to), set.nzStart.subarray(from, to + 1), set.nzIndex, set.nzValue);
 }
