@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
+import { fastBackend, type FastBackend } from '../nn/fast/wasm.js';
 import { createNetwork } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../nn/train.js';
@@ -72,6 +73,8 @@ export interface BenchResult {
   node: string;
   cpu: string;
   cores: number;
+  /** Which fast kernels ran: WebAssembly SIMD, or the TypeScript fallback. */
+  kernels: FastBackend;
   date: string;
   options: Omit<BenchOptions, 'workloads'> & { workloads: string[] };
   loadSeconds: number;
@@ -209,6 +212,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    kernels: fastBackend(),
     date: new Date().toISOString(),
     options: { ...opts, workloads: opts.workloads.map(workloadName) },
     loadSeconds,

@@ -85,7 +85,7 @@ function runBenchCommand(args: BenchArgs): void {
 }
 
 function printTable(r: BenchResult): void {
-  console.log(`digit-train ${r.version} bench — Node ${r.node}, ${r.cpu} (${r.cores} cores), ${r.date}`);
+  console.log(`digit-train ${r.version} bench — Node ${r.node}, ${r.cpu} (${r.cores} cores), ${r.kernels} kernels, ${r.date}`);
   console.log(`data load ${r.loadSeconds.toFixed(3)} s · start-up (--help) ${r.startupSeconds.toFixed(3)} s · peak RSS ${r.peakRssMB.toFixed(0)} MB`);
   const head = ['workload', 'train s/epoch', 'examples/s', 'eval s', 'test acc', 'ratio to C', 'eval ratio to C'];
   const rows = r.workloads.map((w) => [

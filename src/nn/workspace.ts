@@ -4,11 +4,11 @@
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
  *
- * What the asm.js kernels of kernels.ts read and write (room for the parameters, the velocity,
+ * What the fast kernels (src/nn/fast/) read and write (room for the parameters, the velocity,
  * the batch's non-zero pixels, z, a and δ of layers 1..L) lives in one ArrayBuffer, `heap`, their
- * memory; the other buffers are ordinary typed arrays.
+ * memory (WebAssembly's, see fast/wasm.ts); the other buffers are ordinary typed arrays.
  */
-import { kernelsOn, type AsmKernels } from './kernels.js';
+import { createFastMemory, type FastKernels } from './fast/wasm.js';
 import { layerViews, parameterCount, type Network } from './network.js';
 
 export interface Workspace {
@@ -42,19 +42,12 @@ export interface Workspace {
    *  delta of layers 1..L. */
   heap: ArrayBuffer;
   params: Float64Array;
-  /** The asm.js kernels, linked to `heap`. */
-  kernels: AsmKernels;
+  /** The fast kernels (WebAssembly SIMD, or their TypeScript fallback), linked to `heap`. */
+  kernels: FastKernels;
 }
 
 /** The most memory the kernels can address: their byte addresses are 32-bit signed integers. */
 const MAX_HEAP_BYTES = 2 ** 31 - 2 ** 24;
-
-/** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
-function heapSize(bytes: number): number {
-  let size = 1 << 16;
-  while (size < bytes && size < 1 << 24) size *= 2;
-  return size >= bytes ? size : Math.ceil(bytes / (1 << 24)) * (1 << 24);
-}
 
 /** Bump allocation of 64-byte aligned typed arrays in one ArrayBuffer. */
 class HeapLayout {
@@ -88,7 +81,7 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
     const mib = Math.ceil(layout.bytes / 2 ** 20);
     throw new RangeError(`a mini-batch of ${m} through ${sizes.join('-')} needs ${mib} MiB of working memory; the kernels address at most 2 GiB: use a smaller batch`);
   }
-  const heap = new ArrayBuffer(heapSize(layout.bytes));
+  const { buffer: heap, kernels } = createFastMemory(layout.bytes);
   const v = layout.views(heap);
   const f64 = (i: number) => v[i] as Float64Array;
   const a = layer.map((p) => (p ? f64(p.a) : new Float64Array(m * sizes[0])));
@@ -116,7 +109,7 @@ export function createWorkspace(net: Network, m: number, withVelocity = false): 
     velocityB,
     heap,
     params: f64(parts.params),
-    kernels: kernelsOn(heap),
+    kernels,
   };
 }
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { gatherImage } from '../../src/data/dataset.js';
 import { backprop, feedforward, sgdStep } from '../../src/nn/backprop.js';
@@ -123,15 +122,7 @@ describe('the fast kernels\' gradient against central finite differences', () =>
   }
 });
 
-describe('the asm.js first layer', () => {
-  it('is compiled as asm.js by Node (V8 warns on stderr when it is not, and then runs it as ordinary, slower code)', () => {
-    const kernels = new URL('../../dist/nn/kernels.js', import.meta.url).href;
-    const script = `const k = await import(${JSON.stringify(kernels)}); k.kernelsOn(new ArrayBuffer(1 << 16)); console.log('linked');`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe('linked');
-    expect(r.stderr).toBe('');
-  });
-
+describe('the fast kernels\' memory', () => {
   it('training moves the parameters into its memory; evaluating a network kept elsewhere copies them and changes nothing', () => {
     const set = randomSet(30, 6, 6, 4);
     const net = createNetwork({ sizes: [36, 9, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(5));
