@@ -7,7 +7,7 @@ import { Random } from '../../src/nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer, type TrainOptions } from '../../src/nn/train.js';
 import { randomSet } from '../helpers.js';
 
-const WIDTHS = [1, 2, 3, 5, 7, 9, 16, 30, 100];
+const WIDTHS = [1, 2, 3, 5, 7, 9, 13, 15, 16, 19, 30, 39, 100]; // every remainder of the blocks of 20 and of 16
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
