@@ -18,6 +18,7 @@ export { layoutOf, parameterCount, weightIndex, biasIndex, paramAt, type Layout,
 export { createNetwork, allocateNetwork, cloneNetwork, initialize, feedforward, backprop, sgdStep, INITS, type Network, type NetworkConfig, type Init } from './nn/network.js';
 export { denseForward, denseBackward } from './nn/layers/dense.js';
 export { createWorkspace, type Workspace } from './nn/workspace.js';
+export { preferBackend, fastBackend, simdAvailable, type FastBackend } from './nn/fast/wasm.js';
 export { Random } from './nn/random.js';
 
 // Training and evaluation.

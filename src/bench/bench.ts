@@ -1,19 +1,20 @@
 /**
  * The training benchmark: seconds per epoch, examples per second, evaluation and data-load
- * seconds, peak memory, start-up time; and, side by side in the same run, the C reference of
- * ../shared/bench, so our speed is quoted as a ratio that machine noise hits alike.
+ * seconds, peak memory, start-up time; and, side by side in the same run, the C reference
+ * (bench/reference.c, see reference.ts), so our speed is quoted as a ratio that machine noise hits alike.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
+import { fastBackend, type FastBackend } from '../nn/fast/wasm.js';
 import { createNetwork } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../train/train.js';
+import { compileReference, REFERENCE_SOURCE, requireCompiler, runReferenceBinary } from './reference.js';
 
 export interface Workload {
   hidden: number;
@@ -31,7 +32,7 @@ export interface BenchOptions {
   epochs: number;
   warmup: number;
   trainSize?: number;
-  /** Path of reference-epoch, or null for no comparison. */
+  /** The C source of the reference (REFERENCE_SOURCE by default), or null for no comparison. */
   reference: string | null;
   /** Rounds of (ours, reference) for the ratio. */
   rounds: number;
@@ -52,7 +53,18 @@ export interface WorkloadResult {
   evalSeconds: number;
   testAccuracy: number;
   /** Our seconds per epoch / the reference's, per round, and their median (when compared). */
-  reference?: { variant: string; ratios: number[]; ratio: number; oursSeconds: number[]; referenceSeconds: number[] };
+  reference?: {
+    variant: string;
+    ratios: number[];
+    ratio: number;
+    oursSeconds: number[];
+    referenceSeconds: number[];
+    /** The same for the evaluation of the test set (10,000 images) after each epoch. */
+    evalRatios?: number[];
+    evalRatio?: number;
+    oursEvalSeconds?: number[];
+    referenceEvalSeconds?: number[];
+  };
 }
 
 export interface BenchResult {
@@ -61,6 +73,8 @@ export interface BenchResult {
   node: string;
   cpu: string;
   cores: number;
+  /** Which fast kernels ran: WebAssembly SIMD, or the TypeScript fallback. */
+  kernels: FastBackend;
   date: string;
   options: Omit<BenchOptions, 'workloads'> & { workloads: string[] };
   loadSeconds: number;
@@ -91,35 +105,21 @@ export function timeEpochs(data: Mnist, w: Workload, epochs: number, seed: numbe
   return { trainImages: train.count, epochs: out };
 }
 
-/** Default location of the C reference: ../shared/bench/reference-epoch beside the project root. */
+/** The C reference compared by default: the project's own bench/reference.c. */
 export function defaultReferencePath(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(root, '..', 'shared', 'bench', 'reference-epoch');
+  return REFERENCE_SOURCE;
 }
 
 /**
- * Runs the C reference for `epochs` epochs (first one discarded as warm-up) and returns the
- * training seconds of the others. For 784-30-10 it calls reference-epoch; for other hidden
- * sizes it compiles reference.c (beside it) with -DHID=n, the same flags as its f64-sparse variant.
+ * Runs the C reference (`reference`, a C source compiled once per hidden size into build.dir)
+ * for `epochs` epochs (the first one discarded as warm-up) and returns the training and
+ * evaluation seconds of the others.
  */
-export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string; cache: Map<number, string> }): number[] {
+export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string }): { train: number[]; evalS: number[] } {
   if (w.batch !== 10) throw new Error('the C reference trains with batch 10 only');
-  let out: string;
-  if (w.hidden === 30) {
-    out = execFileSync(reference, [dataDir, String(epochs + 1), String(seed), 'f64-sparse'], { encoding: 'utf8' });
-  } else {
-    let bin = build.cache.get(w.hidden);
-    if (!bin) {
-      bin = join(build.dir, `ref-${w.hidden}`);
-      const src = join(dirname(reference), 'reference.c');
-      execFileSync('gcc', ['-O3', '-march=native', '-DREAL=double', `-DHID=${w.hidden}`, `-DHP=${w.hidden}`, '-DSPARSE=1', '-o', bin, src, '-lm']);
-      build.cache.set(w.hidden, bin);
-    }
-    out = execFileSync(bin, [dataDir, String(epochs + 1), String(seed)], { encoding: 'utf8' });
-  }
-  const secs = [...out.matchAll(/train_s ([0-9.]+)/g)].map((m) => Number(m[1]));
-  if (secs.length !== epochs + 1) throw new Error(`unexpected output from the C reference: ${out.slice(0, 200)}`);
-  return secs.slice(1);
+  const bin = compileReference(reference, build.dir, w.hidden, 'f64');
+  const runs = runReferenceBinary(bin, dataDir, epochs + 1, seed).slice(1);
+  return { train: runs.map((r) => r.trainSeconds), evalS: runs.map((r) => r.evalSeconds) };
 }
 
 /** Median wall seconds of `digit-train --help` as a new process (5 runs after one warm-up). */
@@ -136,6 +136,7 @@ export function timeStartup(bin: string, runs = 5): number {
 
 export function runBench(opts: BenchOptions, version: string, bin: string, onProgress: (line: string) => void = () => {}): BenchResult {
   if (opts.reference !== null && !existsSync(opts.reference)) throw new UserError(`--compare-reference: ${opts.reference} does not exist`);
+  if (opts.reference !== null) requireCompiler();
   const t0 = performance.now();
   const data = loadMnist({ dir: opts.dataDir });
   const loadSeconds = (performance.now() - t0) / 1000;
@@ -143,7 +144,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
   const startupSeconds = timeStartup(bin);
   onProgress(`start-up (--help) ${startupSeconds.toFixed(3)} s`);
 
-  const build = { dir: mkdtempSync(join(tmpdir(), 'digit-train-bench-')), cache: new Map<number, string>() };
+  const build = { dir: mkdtempSync(join(tmpdir(), 'digit-train-bench-')) };
   const results: WorkloadResult[] = [];
   try {
     for (const w of opts.workloads) {
@@ -170,15 +171,35 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         const ours: number[] = [];
         const theirs: number[] = [];
         const ratios: number[] = [];
+        const oursEval: number[] = [];
+        const theirsEval: number[] = [];
+        const evalRatios: number[] = [];
         for (let r = 0; r < opts.rounds; r++) {
-          const o = median(timeEpochs(data, w, 3, opts.seed + r).epochs.slice(1).map((e) => e.train));
-          const c = median(runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build));
+          const mine = timeEpochs(data, w, 3, opts.seed + r).epochs.slice(1);
+          const o = median(mine.map((e) => e.train));
+          const oe = median(mine.map((e) => e.evalS));
+          const ref = runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build);
+          const c = median(ref.train);
+          const ce = median(ref.evalS);
           ours.push(o);
           theirs.push(c);
           ratios.push(o / c);
-          onProgress(`${name} round ${r + 1}: ours ${o.toFixed(3)} s, C ${c.toFixed(3)} s, ratio ${(o / c).toFixed(2)}`);
+          oursEval.push(oe);
+          theirsEval.push(ce);
+          evalRatios.push(oe / ce);
+          onProgress(`${name} round ${r + 1}: ours ${o.toFixed(3)} s, C ${c.toFixed(3)} s, ratio ${(o / c).toFixed(2)}; evaluation ours ${oe.toFixed(3)} s, C ${ce.toFixed(3)} s`);
         }
-        result.reference = { variant: 'f64-sparse', ratios, ratio: median(ratios), oursSeconds: ours, referenceSeconds: theirs };
+        result.reference = {
+          variant: 'f64-sparse',
+          ratios,
+          ratio: median(ratios),
+          oursSeconds: ours,
+          referenceSeconds: theirs,
+          evalRatios,
+          evalRatio: median(evalRatios),
+          oursEvalSeconds: oursEval,
+          referenceEvalSeconds: theirsEval,
+        };
       }
       results.push(result);
     }
@@ -191,6 +212,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    kernels: fastBackend(),
     date: new Date().toISOString(),
     options: { ...opts, workloads: opts.workloads.map(workloadName) },
     loadSeconds,

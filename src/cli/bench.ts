@@ -18,7 +18,7 @@ export const benchOptions = {
   compareReference: {
     flags: '--compare-reference [path]',
     description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
-    defaultText: 'off; path ../shared/bench/reference-epoch',
+    defaultText: 'off; path bench/reference.c, compiled with cc -O3 -march=native',
   },
   rounds: { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
   baseline: { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
@@ -72,9 +72,9 @@ function runBenchCommand(args: BenchArgs): void {
 }
 
 function printTable(r: BenchResult): void {
-  console.log(`digit-train ${r.version} bench — Node ${r.node}, ${r.cpu} (${r.cores} cores), ${r.date}`);
+  console.log(`digit-train ${r.version} bench — Node ${r.node}, ${r.cpu} (${r.cores} cores), ${r.kernels} kernels, ${r.date}`);
   console.log(`data load ${r.loadSeconds.toFixed(3)} s · start-up (--help) ${r.startupSeconds.toFixed(3)} s · peak RSS ${r.peakRssMB.toFixed(0)} MB`);
-  const head = ['workload', 'train s/epoch', 'examples/s', 'eval s', 'test acc', 'ratio to C'];
+  const head = ['workload', 'train s/epoch', 'examples/s', 'eval s', 'test acc', 'ratio to C', 'eval ratio to C'];
   const rows = r.workloads.map((w) => [
     w.name,
     w.trainSeconds.toFixed(3),
@@ -82,6 +82,7 @@ function printTable(r: BenchResult): void {
     w.evalSeconds.toFixed(3),
     `${(100 * w.testAccuracy).toFixed(2)}%`,
     w.reference ? `${w.reference.ratio.toFixed(2)}× (${w.reference.ratios.map((x) => x.toFixed(2)).join(', ')})` : '',
+    w.reference?.evalRatio !== undefined ? `${w.reference.evalRatio.toFixed(2)}×` : '',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { asUserError } from './errors.js';
+import { preferBackend } from '../nn/fast/wasm.js';
 import { VERSION } from '../version.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     });
   }
+  if (process.env.DIGIT_TRAIN_NO_SIMD === '1') preferBackend('typescript'); // the readable TypeScript loops in place of WebAssembly SIMD
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

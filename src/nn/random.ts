@@ -1,6 +1,6 @@
 /**
  * The seeded generator behind every random choice (initial weights, shuffles): mulberry32,
- * the same generator as the C reference in ../shared/bench, so the same seed draws the same
+ * the same generator as the C reference in bench/reference.c, so the same seed draws the same
  * numbers there and here. Its whole state is one 32-bit integer, which the model file stores
  * so that a resumed run draws exactly what an uninterrupted run would have drawn.
  */

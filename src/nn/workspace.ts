@@ -4,11 +4,11 @@
  *
  * Every per-layer matrix is example-major: row x (one example) of z[l] is z[l][x·n_l … x·n_l + n_l).
  *
- * What the asm.js kernels of fast/asm.ts read and write (room for the parameters, the velocity,
+ * What the fast kernels (src/nn/fast/) read and write (room for the parameters, the velocity,
  * the batch's non-zero pixels, z, a and δ of layers 1..L) lives in one ArrayBuffer, `heap`, their
- * memory; the other buffers are ordinary typed arrays.
+ * memory (WebAssembly's, see fast/wasm.ts); the other buffers are ordinary typed arrays.
  */
-import { kernelsOn, type AsmKernels } from './fast/asm.js';
+import { createFastMemory, type FastKernels } from './fast/wasm.js';
 import { layerViews, type Layout } from './layout.js';
 import { MemoryLimitError } from '../errors.js';
 
@@ -43,19 +43,12 @@ export interface Workspace {
    *  delta of layers 1..L. */
   heap: ArrayBuffer;
   params: Float64Array;
-  /** The asm.js kernels, linked to `heap`. */
-  kernels: AsmKernels;
+  /** The fast kernels (WebAssembly SIMD, or their TypeScript fallback), linked to `heap`. */
+  kernels: FastKernels;
 }
 
 /** The most memory the kernels can address: their byte addresses are 32-bit signed integers. */
 const MAX_HEAP_BYTES = 2 ** 31 - 2 ** 24;
-
-/** asm.js memory: a power of two of at least 64 KiB (up to 16 MiB), then a multiple of 16 MiB. */
-function heapSize(bytes: number): number {
-  let size = 1 << 16;
-  while (size < bytes && size < 1 << 24) size *= 2;
-  return size >= bytes ? size : Math.ceil(bytes / (1 << 24)) * (1 << 24);
-}
 
 /** Bump allocation of 64-byte aligned typed arrays in one ArrayBuffer. */
 class HeapLayout {
@@ -90,7 +83,7 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
   if (mem.bytes > MAX_HEAP_BYTES) {
     throw new MemoryLimitError('mini-batch memory', m, sizes, mem.bytes, MAX_HEAP_BYTES);
   }
-  const heap = new ArrayBuffer(heapSize(mem.bytes));
+  const { buffer: heap, kernels } = createFastMemory(mem.bytes);
   const v = mem.views(heap);
   const f64 = (i: number) => v[i] as Float64Array;
   const a = layer.map((p) => (p ? f64(p.a) : new Float64Array(m * sizes[0])));
@@ -118,6 +111,6 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
     velocityB,
     heap,
     params: f64(parts.params),
-    kernels: kernelsOn(heap),
+    kernels,
   };
 }

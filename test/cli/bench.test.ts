@@ -37,6 +37,18 @@ describe('digit-train bench', () => {
     expect(readFileSync(join(dir, 'same.json'), 'utf8')).toBe(r.stdout);
   });
 
+  it('--compare-reference: compiles bench/reference.c with cc and times it beside ours, training and evaluation', () => {
+    const r = run(['bench', '--json', '--compare-reference', '--epochs', '1', '--warmup', '0', '--rounds', '1', '--hidden', '30', '--batch', '10']);
+    expect(r.code).toBe(0);
+    const [w] = (JSON.parse(r.stdout) as BenchResult).workloads;
+    const ref = w.reference!;
+    expect(ref.variant).toBe('f64-sparse');
+    expect(ref.referenceSeconds).toHaveLength(1);
+    expect(ref.referenceSeconds[0]).toBeGreaterThan(0.01); // a real epoch of 50,000 images, not a stub
+    expect(ref.ratio).toBeCloseTo(ref.oursSeconds[0] / ref.referenceSeconds[0], 9);
+    expect(ref.evalRatio).toBeCloseTo(ref.oursEvalSeconds![0] / ref.referenceEvalSeconds![0], 9);
+  });
+
   it('bad input: a missing reference, a baseline that is not a result', () => {
     const missing = run(['bench', '--train-size', '100', '--compare-reference', '/nonexistent/ref']);
     expect(missing.code).toBe(2);

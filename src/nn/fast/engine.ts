@@ -1,6 +1,7 @@
 /**
  * The fast backend: training and evaluation on the same mathematics as the readable
- * network.ts, arranged for speed; the loops themselves are in asm.ts, each the twin of the
+ * network.ts, arranged for speed; the loops themselves are in assembly/kernels.ts (WebAssembly
+ * SIMD) and plain.ts (the same in TypeScript; see wasm.ts), each the twin of the
  * readable operation of the same name (layers/dense.ts).
  *
  *  1. The first layer reads only the non-zero pixels of each image (most MNIST pixels are 0):

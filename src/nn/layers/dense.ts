@@ -11,7 +11,8 @@
  * gradient sums over all of them (the multi-path chain rule).
  *
  * m examples at once, example-major (row x of a is a[x·nIn … x·nIn + nIn)); W input-major,
- * W[k·nOut + j] = w_jk (see layout.ts). The fast backend (fast/asm.ts) has a twin of each loop
+ * W[k·nOut + j] = w_jk (see layout.ts). The fast backend (fast/assembly/kernels.ts in WebAssembly,
+ * fast/plain.ts in TypeScript) has a twin of each loop
  * under the same name.
  */
 

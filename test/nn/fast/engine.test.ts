@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { gatherImage } from '../../../src/data/dataset.js';
 import { backprop, feedforward, sgdStep } from '../../../src/nn/network.js';
@@ -121,15 +120,7 @@ describe('the fast kernels\' gradient against central finite differences', () =>
   }
 });
 
-describe('the asm.js first layer', () => {
-  it('is compiled as asm.js by Node (V8 warns on stderr when it is not, and then runs it as ordinary, slower code)', () => {
-    const kernels = new URL('../../../dist/nn/fast/asm.js', import.meta.url).href;
-    const script = `const k = await import(${JSON.stringify(kernels)}); k.kernelsOn(new ArrayBuffer(1 << 16)); console.log('linked');`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe('linked');
-    expect(r.stderr).toBe('');
-  });
-
+describe('the fast kernels\' memory', () => {
   it('training moves the parameters into its memory; evaluating a network kept elsewhere copies them and changes nothing', () => {
     const set = randomSet(30, 6, 6, 4);
     const net = createNetwork({ sizes: [36, 9, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(5));
@@ -164,7 +155,7 @@ describe('reproducibility', () => {
   });
 
   it('mulberry32 draws the same numbers as the C reference', () => {
-    // First draws of the C reference's rnd() with rng_a = 1 (see ../shared/bench/reference.c).
+    // First draws of the C reference's next_uniform() with state = 1 (see bench/reference.c).
     const r = new Random(1);
     expect([r.next(), r.next(), r.next()]).toEqual([0.62707394058816135, 0.0027357211802154779, 0.52744703995995224]);
   });

@@ -1,0 +1,91 @@
+/**
+ * The fast kernels as plain TypeScript loops over the same memory: what runs where WebAssembly
+ * SIMD does not, and the readable statement of what assembly/kernels.ts computes. Each sum
+ * receives its terms in the same order as there, so the results are the same bit for bit; only
+ * the arrangement of the loops (blocks of units in registers, two lanes) differs.
+ *
+ * Memory is seen as F (doubles) and I (ints); a byte address p is F[p >> 3] or I[p >> 2].
+ */
+import type { FastKernels } from './wasm.js';
+
+export function plainKernels(buffer: ArrayBuffer): FastKernels {
+  const F = new Float64Array(buffer);
+  const I = new Int32Array(buffer);
+  return {
+    /** z^1_j = b_j + Σ_q xValue[q] · W[xRow[q] + j] over example x's non-zero pixels, in pixel order. */
+    denseForwardSparse(pW, pB, pZ, pV, pR, pS, m, H) {
+      const W = pW >> 3, B = pB >> 3, Z = pZ >> 3, V = pV >> 3, R = pR >> 2, S = pS >> 2;
+      for (let x = 0; x < m; x++) {
+        const z = Z + x * H;
+        for (let j = 0; j < H; j++) F[z + j] = F[B + j];
+        for (let q = I[S + x]; q < I[S + x + 1]; q++) {
+          const v = F[V + q];
+          const w = W + I[R + q];
+          for (let j = 0; j < H; j++) F[z + j] += F[w + j] * v;
+        }
+      }
+    },
+    /** Row xRow[q] of W += xValue[q] · δ_x, example by example (δ already scaled by −η/m). */
+    denseUpdateSparse(pW, pD, pV, pR, pS, m, H) {
+      const W = pW >> 3, D = pD >> 3, V = pV >> 3, R = pR >> 2, S = pS >> 2;
+      for (let x = 0; x < m; x++) {
+        const d = D + x * H;
+        for (let q = I[S + x]; q < I[S + x + 1]; q++) {
+          const v = F[V + q];
+          const w = W + I[R + q];
+          for (let j = 0; j < H; j++) F[w + j] += v * F[d + j];
+        }
+      }
+    },
+    /** z_j = b_j + Σ_k W[k][j] · a_k (W input-major), for each of the m examples. */
+    denseForward(pW, pB, pA, pZ, m, nIn, nOut) {
+      const W = pW >> 3, B = pB >> 3, A = pA >> 3, Z = pZ >> 3;
+      for (let x = 0; x < m; x++) {
+        const a = A + x * nIn;
+        const z = Z + x * nOut;
+        for (let j = 0; j < nOut; j++) F[z + j] = F[B + j];
+        for (let k = 0; k < nIn; k++) {
+          const v = F[a + k];
+          const w = W + k * nOut;
+          for (let j = 0; j < nOut; j++) F[z + j] += F[w + j] * v;
+        }
+      }
+    },
+    /** d_k = Σ_j W[k][j] · up_j (BP2's Wᵀδ), for each of the m examples. */
+    denseBackwardInput(pW, pUp, pD, m, n, nUp) {
+      const W = pW >> 3, U = pUp >> 3, D = pD >> 3;
+      for (let x = 0; x < m; x++) {
+        const up = U + x * nUp;
+        for (let k = 0; k < n; k++) {
+          const w = W + k * nUp;
+          let s = 0;
+          for (let j = 0; j < nUp; j++) s += F[w + j] * F[up + j];
+          F[D + x * n + k] = s;
+        }
+      }
+    },
+    /** Row k of W += a_k · δ, example by example (δ already scaled by −η/m). */
+    denseUpdate(pW, pA, pD, m, nIn, nOut) {
+      const W = pW >> 3, A = pA >> 3, D = pD >> 3;
+      for (let x = 0; x < m; x++) {
+        const a = A + x * nIn;
+        const d = D + x * nOut;
+        for (let k = 0; k < nIn; k++) {
+          const v = F[a + k];
+          const w = W + k * nOut;
+          for (let j = 0; j < nOut; j++) F[w + j] += v * F[d + j];
+        }
+      }
+    },
+    /** x ← c·x. */
+    scale(pX, n, c) {
+      const X = pX >> 3;
+      for (let i = 0; i < n; i++) F[X + i] = c * F[X + i];
+    },
+    /** y ← y + c·x. */
+    addScaled(pX, pY, n, c) {
+      const X = pX >> 3, Y = pY >> 3;
+      for (let i = 0; i < n; i++) F[Y + i] += c * F[X + i];
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The fast backend's memory and kernels: WebAssembly SIMD (the module built from
+ * assembly/kernels.ts into kernels.wasm beside the compiled version of this file) where the
+ * engine supports it, else the same loops in plain TypeScript (plain.ts), with the same results
+ * bit for bit. `preferBackend('typescript')` forces the TypeScript loops (the CLI does so for
+ * DIGIT_TRAIN_NO_SIMD=1).
+ *
+ * The compiled module is loaded once per process, from the file the build puts beside this one
+ * (as an import would be); each workspace gets its own memory (64 KiB pages) and its own instance.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { plainKernels } from './plain.js';
+
+/**
+ * The matrix loops over one memory; every p… argument is a byte address in it (see
+ * assembly/kernels.ts for what each computes, plain.ts for the readable loops).
+ */
+export interface FastKernels {
+  denseForwardSparse(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  denseUpdateSparse(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  denseForward(pW: number, pB: number, pA: number, pZ: number, m: number, nIn: number, nOut: number): void;
+  denseBackwardInput(pW: number, pUp: number, pD: number, m: number, n: number, nUp: number): void;
+  denseUpdate(pW: number, pA: number, pD: number, m: number, nIn: number, nOut: number): void;
+  scale(pX: number, n: number, c: number): void;
+  addScaled(pX: number, pY: number, n: number, c: number): void;
+}
+
+export type FastBackend = 'wasm-simd' | 'typescript';
+
+/** The smallest module with one SIMD instruction (i32x4.splat): does this engine run simd128? */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** true when this engine compiles WebAssembly SIMD (simd128). */
+export function simdAvailable(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+let preferred: FastBackend | null = null;
+
+/** Chooses the backend of the workspaces created from now on (null: the fastest available). */
+export function preferBackend(backend: FastBackend | null): void {
+  preferred = backend;
+}
+
+/** The backend createFastMemory uses in this process. */
+export function fastBackend(): FastBackend {
+  if (preferred === 'typescript' || !simdAvailable()) return 'typescript';
+  return 'wasm-simd';
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** kernels.wasm beside this file (dist/nn/fast/), or the build's when running from src/nn/fast/. */
+function kernelsModule(): WebAssembly.Module {
+  if (compiled) return compiled;
+  const beside = new URL('./kernels.wasm', import.meta.url);
+  const built = new URL('../../../dist/nn/fast/kernels.wasm', import.meta.url);
+  const file = [beside, built].map((u) => fileURLToPath(u)).find((f) => existsSync(f));
+  if (!file) throw new Error(`the WebAssembly kernels are missing (${fileURLToPath(beside)}): run \`npm run build\``);
+  compiled = new WebAssembly.Module(readFileSync(file));
+  return compiled;
+}
+
+/**
+ * A zero-filled memory of at least `bytes` bytes (whole 64 KiB pages) and the kernels linked to
+ * it (`backend`: this process's unless asked). The buffer never grows, so views into it stay valid.
+ */
+export function createFastMemory(bytes: number, backend: FastBackend = fastBackend()): { buffer: ArrayBuffer; kernels: FastKernels } {
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  if (backend === 'typescript') {
+    const buffer = new ArrayBuffer(pages * 65536);
+    return { buffer, kernels: plainKernels(buffer) };
+  }
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory } });
+  return { buffer: memory.buffer, kernels: instance.exports as unknown as FastKernels };
+}
