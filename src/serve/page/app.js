@@ -40,7 +40,7 @@ function diverging(t) {
 function paint(canvas, w, h, values, colour) {
   canvas.width = w;
   canvas.height = h;
-  const ctx = canvas.getContext('2d');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }); // small canvases: kept in memory, cheap to read back
   const img = ctx.createImageData(w, h);
   for (let i = 0; i < w * h; i++) {
     const [r, g, b] = colour(values[i]);
