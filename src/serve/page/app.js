@@ -420,7 +420,7 @@ function chart(canvas, series, opts) {
     g.fillText('no data yet', left, top + 20);
     return;
   }
-  const xmax = Math.max(opts.xmin + 1e-9, ...all.map((p) => p[0]), opts.xmaxAtLeast ?? 0);
+  const xmax = Math.max(opts.xmin + 1, ...all.map((p) => p[0]));
   let ymin = opts.ymin ?? Math.min(...all.map((p) => p[1]));
   let ymax = opts.ymax ?? Math.max(...all.map((p) => p[1]));
   if (ymax - ymin < 1e-9) {
@@ -463,15 +463,15 @@ function chart(canvas, series, opts) {
   }
 }
 
-function drawCharts(lastEpoch) {
-  chart($('cost-chart'), [{ colour: '#2166ac', points: points.map((p) => [p.epoch, p.cost]) }], { xmin: 0, xmaxAtLeast: lastEpoch, ymin: 0 });
+function drawCharts() {
+  chart($('cost-chart'), [{ colour: '#2166ac', points: points.map((p) => [p.epoch, p.cost]) }], { xmin: 0, ymin: 0 });
   chart(
     $('acc-chart'),
     [
       { colour: '#2166ac', points: points.map((p) => [p.epoch, p.accuracy]) },
       { colour: '#b2182b', dots: true, points: epochs.filter((e) => e.accuracy !== null).map((e) => [e.epoch, e.accuracy]) },
     ],
-    { xmin: 0, xmaxAtLeast: lastEpoch, ymin: 0, ymax: 1, percent: true },
+    { xmin: 0, ymin: 0, ymax: 1, percent: true },
   );
 }
 
@@ -494,7 +494,7 @@ function showTraining(s) {
   const acc = last ? `; accuracy on the first 1,000 test images ${(100 * last.accuracy).toFixed(1)}%` : '';
   const head = `${s.request.hidden.join(',')} hidden, η ${s.request.eta}, batch ${s.request.batch}, ${s.trainSize} training images`;
   status.textContent = running ? `${s.state === 'stopping' ? 'stopping' : 'training'}: ${head}; ${where}${acc}` : `${s.message}${acc}`;
-  drawCharts(s.lastEpoch);
+  drawCharts();
   weightTiles($('train-weights'), s.weights, model ? model.side : 28);
   $('mistakes').replaceChildren(...s.mistakes.map((m) => digitTile(m.pixels, Math.round(Math.sqrt(m.pixels.length)), `${m.label} → ${m.predicted}`)));
 }
@@ -543,7 +543,7 @@ $('use').addEventListener('click', async () => {
   changed(true);
 });
 
-window.addEventListener('resize', () => drawCharts(epochs.length ? epochs[epochs.length - 1].epoch : 1));
+window.addEventListener('resize', () => drawCharts());
 
 // ---------------------------------------------------------------------------------------------
 
