@@ -105,14 +105,11 @@ async function runServe(file: string | undefined, args: ServeArgs): Promise<void
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') throw new UserError(`--host ${args.host ?? hosts[0]}: cannot listen there (${e.code})`);
     throw err;
   }
-  console.log(`digit-train serve: ${label} on ${c.bold(serving.url)}`);
-  console.log('press Ctrl-C to stop (a running training is checkpointed first)');
-  if (args.open) openBrowser(serving.url);
-
   // Ctrl-C / SIGTERM: checkpoint a running training as `digit-train train` does, close, exit
-  // 130 / 143. The handlers go at the first signal, so a second one ends the process at once.
+  // 130 / 143. The handlers are in place before the address is printed (a user, or a script,
+  // may press Ctrl-C at once), and go at the first signal, so a second one ends the process.
   const codes = { SIGINT: 130, SIGTERM: 143 } as const;
-  const signal = await new Promise<keyof typeof codes>((done) => {
+  const stopped = new Promise<keyof typeof codes>((done) => {
     const handlers = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
     const stop = (sig: keyof typeof codes) => {
       for (const s of Object.keys(handlers) as (keyof typeof codes)[]) process.removeListener(s, handlers[s]);
@@ -120,6 +117,10 @@ async function runServe(file: string | undefined, args: ServeArgs): Promise<void
     };
     for (const s of Object.keys(handlers) as (keyof typeof codes)[]) process.on(s, handlers[s]);
   });
+  console.log(`digit-train serve: ${label} on ${c.bold(serving.url)}`);
+  console.log('press Ctrl-C to stop (a running training is checkpointed first)');
+  if (args.open) openBrowser(serving.url);
+  const signal = await stopped;
   const run = serving.run();
   let what = 'the server stopped';
   if (run && (run.state === 'running' || run.state === 'stopping')) {

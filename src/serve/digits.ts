@@ -25,6 +25,7 @@ export const MAX_DRAWING_SIDE = 2048;
 export const SHOWN_NEURONS = 30;
 
 const PNG_PREFIX = 'data:image/png;base64,';
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** The PNG bytes of a `data:image/png;base64,…` string, or a 400. Checks the size in the header before anything is decoded. */
 export function drawingBytes(value: unknown): Uint8Array {
@@ -32,8 +33,8 @@ export function drawingBytes(value: unknown): Uint8Array {
   const b64 = value.slice(PNG_PREFIX.length);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new HttpError(400, 'image: not valid base64');
   const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+  if (bytes.length < 24 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) throw new HttpError(400, 'image: not a PNG file');
   // IHDR: width and height are the big-endian words at bytes 16 and 20.
-  if (bytes.length < 24) throw new HttpError(400, 'image: not a readable PNG (too short)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const w = view.getUint32(16);
   const h = view.getUint32(20);

@@ -54,7 +54,7 @@ export function http(port: number, o: { method?: string; path?: string; headers?
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Host: `127.0.0.1:${port}`, ...o.headers };
     if (o.body !== undefined && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) headers['Content-Length'] = String(Buffer.byteLength(o.body));
-    const req = httpRequest({ host: o.host ?? '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers, setHost: false }, (res) => {
+    const req = httpRequest({ host: o.host ?? '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers, setHost: false, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
