@@ -7,19 +7,18 @@
  * Skipped, saying so, when Chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDetailed } from '../../src/nn/metrics.js';
 import { renderReport, REPORT_WORST } from '../../src/report/html.js';
+import { CHROMIUM, SKIP } from '../chromium.js';
 import { tempDir } from '../helpers.js';
 import { mnistModel } from './fixtures.js';
 import { checkHtml } from './html-check.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const SKIP = 'SKIPPED: Chromium is not installed (apt-get install chromium, or set CHROMIUM=/path/to/chrome)';
 if (!CHROMIUM) console.warn(`test/report/browser.test.ts: ${SKIP}`);
 
 const PROBE = `<script id="__probe_script">

@@ -1,0 +1,202 @@
+/**
+ * A training run started from the page, driven as `digit-train train` drives it: the engine's
+ * Trainer, `runEpoch` with `onBatch`/`shouldStop`, a return to the event loop every 100
+ * mini-batches (so the server keeps answering), and on stop the checkpoint Ctrl-C writes
+ * (saveModel of the weights and everything `--resume` needs, to a temporary name and renamed).
+ *
+ * The run belongs to the server, not to a request: a page that goes away leaves it running.
+ * Every UPDATE_EVERY mini-batches it records a point for the page: the average training cost
+ * of those batches and the accuracy on the first PROBE_SIZE test images (the forward pass of
+ * `predict`), with the first mistakes among them; each finished epoch adds the full test score.
+ */
+import type { Mnist } from '../data/mnist.js';
+import { subset } from '../data/dataset.js';
+import { FORMAT_VERSION, saveModel, type Model, type ModelMeta } from '../model/model.js';
+import { predictSet } from '../nn/metrics.js';
+import { cloneNetwork, createNetwork, type Network } from '../nn/network.js';
+import { Random } from '../nn/random.js';
+import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type TrainOptions, type TrainProgress } from '../train/train.js';
+import { VERSION } from '../version.js';
+import { firstLayerWeights } from './digits.js';
+
+/** Mini-batches between two returns to the event loop (as in `digit-train train`). */
+export const YIELD_EVERY = 100;
+/** Mini-batches between two points of the live view. */
+export const UPDATE_EVERY = 200;
+/** Test images evaluated at every point. */
+export const PROBE_SIZE = 1000;
+/** Mistakes sent with each point. */
+export const SHOWN_MISTAKES = 12;
+/** First-layer neurons drawn while training. */
+export const TRAIN_NEURONS = 16;
+
+export interface TrainRequest {
+  hidden: number[];
+  epochs: number;
+  eta: number;
+  batch: number;
+  seed: number;
+}
+
+export interface Point {
+  /** Mini-batches done since the start of the run. */
+  step: number;
+  /** Fractional epoch. */
+  epoch: number;
+  /** Average training cost of the mini-batches since the previous point. */
+  cost: number;
+  /** Accuracy on the probe images. */
+  accuracy: number;
+}
+
+export interface Mistake {
+  index: number;
+  label: number;
+  predicted: number;
+  pixels: number[];
+}
+
+export type RunState = 'running' | 'stopping' | 'stopped' | 'done' | 'failed';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class TrainingRun {
+  state: RunState = 'running';
+  message = '';
+  readonly net: Network;
+  readonly trainer: Trainer;
+  readonly progress: TrainProgress;
+  readonly options: TrainOptions;
+  readonly points: Point[] = [];
+  readonly epochs: { epoch: number; cost: number; accuracy: number | null }[] = [];
+  mistakes: Mistake[] = [];
+  readonly lastEpoch: number;
+  readonly batchesPerEpoch: number;
+  /** Resolves when the run has ended (done, stopped with its checkpoint written, or failed). */
+  readonly finished: Promise<void>;
+  private stopRequested = false;
+  private steps = 0;
+  private costSum = 0;
+  private costCount = 0;
+  private readonly probe;
+
+  constructor(
+    readonly request: TrainRequest,
+    readonly data: Mnist,
+    readonly out: string,
+  ) {
+    const rng = new Random(request.seed);
+    // As `digit-train --hidden H --eta η --batch m --seed S`: sigmoid, quadratic cost, network.py's N(0, 1) start, monitoring the test set.
+    this.net = createNetwork({ sizes: [data.train.inputSize, ...request.hidden, data.classes], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng, 'normal');
+    this.options = { ...DEFAULT_TRAIN_OPTIONS, eta: request.eta, batch: request.batch };
+    this.progress = newProgress(rng, request.eta);
+    this.trainer = new Trainer(this.net, { train: data.train, test: data.test, validation: null }, this.options, this.progress);
+    this.lastEpoch = request.epochs;
+    this.batchesPerEpoch = Math.ceil(data.train.count / request.batch);
+    this.probe = subset(data.test, 0, Math.min(PROBE_SIZE, data.test.count));
+    this.sample();
+    this.finished = this.loop();
+  }
+
+  /** Asks the run to stop after the current mini-batch; resolves once the checkpoint is written. */
+  stop(): Promise<void> {
+    if (this.state === 'running') {
+      this.stopRequested = true;
+      this.state = 'stopping';
+    }
+    return this.finished;
+  }
+
+  /** The model file's content now, as `digit-train train` writes it (a checkpoint unless the run is done). */
+  snapshot(): Model {
+    const { data, request, options, progress, net } = this;
+    const meta: ModelMeta = {
+      format: FORMAT_VERSION,
+      activation: net.activation,
+      output: net.output,
+      init: 'normal',
+      seed: request.seed,
+      options,
+      monitor: ['test'],
+      keep: 'last',
+      dataset: { name: data.name === 'MNIST' ? 'MNIST' : data.dir, trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
+      progress,
+      version: VERSION,
+      created: new Date().toISOString(),
+    };
+    return { net: cloneNetwork(net), meta };
+  }
+
+  /** The first-layer weights as the page draws them. */
+  weights(): number[][] {
+    return firstLayerWeights(this.net, TRAIN_NEURONS);
+  }
+
+  private sample(): void {
+    const p = predictSet(this.net, this.probe);
+    let correct = 0;
+    const mistakes: Mistake[] = [];
+    const n = this.probe.inputSize;
+    for (let i = 0; i < this.probe.count; i++) {
+      if (p.predicted[i] === this.probe.labels[i]) correct++;
+      else if (mistakes.length < SHOWN_MISTAKES) mistakes.push({ index: i, label: this.probe.labels[i], predicted: p.predicted[i], pixels: Array.from(this.probe.images.subarray(i * n, (i + 1) * n)) });
+    }
+    this.mistakes = mistakes;
+    if (this.costCount > 0 || this.points.length === 0) {
+      this.points.push({ step: this.steps, epoch: this.steps / this.batchesPerEpoch, cost: this.costCount ? this.costSum / this.costCount : NaN, accuracy: correct / this.probe.count });
+    }
+    this.costSum = 0;
+    this.costCount = 0;
+  }
+
+  private async loop(): Promise<void> {
+    const { trainer, progress } = this;
+    try {
+      for (let e = progress.epoch + 1; e <= this.lastEpoch && !progress.finished; e++) {
+        let record = null;
+        while (record === null) {
+          let sinceYield = 0;
+          let seen = progress.epochSeen;
+          let sum = progress.epochCostSum;
+          record = trainer.runEpoch({
+            onBatch: () => {
+              // The engine keeps the epoch's running cost sum; the difference is this batch's.
+              this.costSum += progress.epochCostSum - sum;
+              this.costCount += progress.epochSeen - seen;
+              sum = progress.epochCostSum;
+              seen = progress.epochSeen;
+              if (++this.steps % UPDATE_EVERY === 0) this.sample();
+            },
+            shouldStop: () => ++sinceYield >= YIELD_EVERY || this.stopRequested,
+          });
+          if (this.stopRequested) break;
+          if (record === null) await tick();
+          if (this.stopRequested) break;
+        }
+        if (record) this.epochs.push({ epoch: record.epoch, cost: record.trainCost, accuracy: record.test ? record.test.accuracy : null });
+        if (this.stopRequested) {
+          // Ctrl-C's checkpoint: the weights and everything --resume needs.
+          saveModel(this.out, this.snapshot());
+          const where = progress.batchInEpoch ? `in epoch ${progress.epoch + 1} after mini-batch ${progress.batchInEpoch}` : `after epoch ${progress.epoch}`;
+          this.message = `stopped ${where}; checkpoint saved to ${this.out}; resume with: digit-train --resume ${quote(this.out)} --epochs ${this.lastEpoch - progress.epoch} --out ${quote(this.out)}`;
+          this.state = 'stopped';
+          return;
+        }
+        await tick();
+      }
+      this.sample();
+      saveModel(this.out, this.snapshot());
+      this.message = `done: ${progress.epoch} epochs; saved ${this.out}`;
+      this.state = 'done';
+    } catch (err) {
+      this.state = 'failed';
+      this.message =
+        err instanceof NonFiniteError ? `training diverged: ${err.message} (η ${progress.eta}); nothing was saved; try a smaller η` : (err as Error).message;
+    }
+  }
+}
+
+/** A path as a shell word. */
+function quote(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
