@@ -4,7 +4,7 @@
  * ../shared/bench, so our speed is quoted as a ratio that machine noise hits alike.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ export interface BenchOptions {
   reference: string | null;
   /** Rounds of (ours, reference) for the ratio. */
   rounds: number;
+  /** Seconds one run of the reference may take (default 600). */
+  referenceTimeout?: number;
   seed: number;
   dataDir?: string;
 }
@@ -102,11 +104,11 @@ export function defaultReferencePath(): string {
  * training seconds of the others. For 784-30-10 it calls reference-epoch; for other hidden
  * sizes it compiles reference.c (beside it) with -DHID=n, the same flags as its f64-sparse variant.
  */
-export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string; cache: Map<number, string> }): number[] {
+export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string; cache: Map<number, string> }, timeoutSeconds = 600): number[] {
   if (w.batch !== 10) throw new Error('the C reference trains with batch 10 only');
   let out: string;
   if (w.hidden === 30) {
-    out = execFileSync(reference, [dataDir, String(epochs + 1), String(seed), 'f64-sparse'], { encoding: 'utf8' });
+    out = runProgram(reference, [dataDir, String(epochs + 1), String(seed), 'f64-sparse'], timeoutSeconds);
   } else {
     let bin = build.cache.get(w.hidden);
     if (!bin) {
@@ -115,11 +117,38 @@ export function runReference(reference: string, dataDir: string, w: Workload, ep
       execFileSync('gcc', ['-O3', '-march=native', '-DREAL=double', `-DHID=${w.hidden}`, `-DHP=${w.hidden}`, '-DSPARSE=1', '-o', bin, src, '-lm']);
       build.cache.set(w.hidden, bin);
     }
-    out = execFileSync(bin, [dataDir, String(epochs + 1), String(seed)], { encoding: 'utf8' });
+    out = runProgram(bin, [dataDir, String(epochs + 1), String(seed)], timeoutSeconds);
   }
   const secs = [...out.matchAll(/train_s ([0-9.]+)/g)].map((m) => Number(m[1]));
-  if (secs.length !== epochs + 1) throw new Error(`unexpected output from the C reference: ${out.slice(0, 200)}`);
+  if (secs.length !== epochs + 1 || !secs.every((x) => Number.isFinite(x) && x > 0)) {
+    throw new UserError(`--compare-reference ${reference}: unexpected output (${epochs + 1} lines "train_s SECONDS" expected): ${JSON.stringify(out.slice(0, 80))}`, 1);
+  }
   return secs.slice(1);
+}
+
+/** Runs the reference (or a program built from it) with a time limit; one UserError line when it fails, prints nothing, or hangs. */
+function runProgram(bin: string, args: string[], timeoutSeconds: number): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 4 * 2 ** 20 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new UserError(`--compare-reference ${bin}: did not finish within ${timeoutSeconds} s (--reference-timeout); stopped`, 1);
+  if (r.error) throw new UserError(`--compare-reference ${bin}: cannot run it (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, 1);
+  if (r.status !== 0) throw new UserError(`--compare-reference ${bin}: exited with ${r.status ?? r.signal}: ${JSON.stringify((r.stderr || r.stdout || '').trim().slice(0, 80))}`, 1);
+  return r.stdout;
+}
+
+/** Refuses a reference that is not an executable regular file, before anything is measured. */
+export function checkReference(reference: string): void {
+  let st;
+  try {
+    st = statSync(reference);
+  } catch {
+    throw new UserError(`--compare-reference: ${reference} does not exist`);
+  }
+  if (!st.isFile()) throw new UserError(`--compare-reference: ${reference} is not a regular file`);
+  try {
+    accessSync(reference, constants.X_OK);
+  } catch {
+    throw new UserError(`--compare-reference: ${reference} is not executable`);
+  }
 }
 
 /** Median wall seconds of `digit-train --help` as a new process (5 runs after one warm-up). */
@@ -135,11 +164,16 @@ export function timeStartup(bin: string, runs = 5): number {
 }
 
 export function runBench(opts: BenchOptions, version: string, bin: string, onProgress: (line: string) => void = () => {}): BenchResult {
-  if (opts.reference !== null && !existsSync(opts.reference)) throw new UserError(`--compare-reference: ${opts.reference} does not exist`);
+  if (opts.reference !== null) checkReference(opts.reference);
   const t0 = performance.now();
   const data = loadMnist({ dir: opts.dataDir });
   const loadSeconds = (performance.now() - t0) / 1000;
   onProgress(`data loaded in ${loadSeconds.toFixed(3)} s`);
+  const timeout = opts.referenceTimeout ?? 600;
+  const compares = (w: Workload) => opts.reference !== null && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
+  // One short run of the reference first: a program that prints garbage or hangs is found before our timing.
+  const probe = opts.workloads.find((w) => compares(w) && w.hidden === 30);
+  if (probe) runReference(opts.reference!, data.dir, probe, 0, opts.seed, { dir: tmpdir(), cache: new Map() }, timeout);
   const startupSeconds = timeStartup(bin);
   onProgress(`start-up (--help) ${startupSeconds.toFixed(3)} s`);
 
@@ -164,7 +198,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         testAccuracy: measured[measured.length - 1]?.accuracy ?? runs.epochs[runs.epochs.length - 1].accuracy,
       };
       onProgress(`${name}: ${trainSeconds.toFixed(3)} s/epoch`);
-      const comparable = opts.reference !== null && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
+      const comparable = compares(w);
       if (comparable) {
         // Interleave: ours, C, ours, C … so that machine noise hits both alike.
         const ours: number[] = [];
@@ -172,7 +206,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         const ratios: number[] = [];
         for (let r = 0; r < opts.rounds; r++) {
           const o = median(timeEpochs(data, w, 3, opts.seed + r).epochs.slice(1).map((e) => e.train));
-          const c = median(runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build));
+          const c = median(runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build, timeout));
           ours.push(o);
           theirs.push(c);
           ratios.push(o / c);
