@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { printable } from './text.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
@@ -17,7 +18,7 @@ import { registerGradcheck } from './gradcheck.js';
 import { registerReport } from './report.js';
 
 /** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
-const oneLine = (str: string): string => `digit-train: ${str.split('\n')[0].replace(/^error: /, '')}\n`;
+const oneLine = (str: string): string => `digit-train: ${printable(str.split('\n')[0].replace(/^error: /, ''))}\n`;
 
 export function buildProgram(): Command {
   const program = new Command('digit-train')
@@ -47,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
   // command-line tools do, instead of crashing on EPIPE.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // EIO: the terminal is gone (a closed ssh session); keep going so that SIGHUP can checkpoint.
+      if (err.code === 'EIO') return;
       if (err.code !== 'EPIPE') throw err;
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     });
@@ -62,11 +65,11 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof UserError) {
-      process.stderr.write(`digit-train: ${err.message}\n`);
+      process.stderr.write(`digit-train: ${printable(err.message)}\n`);
       if (debug) process.stderr.write(`${err.stack}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`digit-train: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`digit-train: internal error: ${printable(String((err as Error)?.message ?? err))}\n`);
     if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);
     else process.stderr.write('(run again with --debug for the stack trace, and please report it)\n');
     return 70;
