@@ -12,10 +12,11 @@ export type SaveOutcome =
   | { ok: true; path: string; fellBack: true; error: string }
   | { ok: false; error: string; fallback: string; fallbackError: string };
 
-/** The message of a failed save without the leading "PATH: " our write errors carry. */
+/** The reason of a failed save ("no space left on device"), without the "PATH: cannot write the model (…)" around it. */
 const reason = (err: unknown, path: string): string => {
   const text = (err as Error)?.message ?? String(err);
-  return text.startsWith(`${path}: `) ? text.slice(path.length + 2) : text;
+  const rest = text.startsWith(`${path}: `) ? text.slice(path.length + 2) : text;
+  return /^cannot write the model \((.*)\)$/.exec(rest)?.[1] ?? rest;
 };
 
 /** Saves `model` to `out`, else to a new file in the temp directory; never throws for a write error. */
