@@ -12,7 +12,7 @@ import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { FORMAT_VERSION, loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { checkWritable, dataOption } from './common.js';
