@@ -26,7 +26,7 @@ import { historyLines } from '../../src/ui/tables.js';
 import { run } from '../cli/run.js';
 import { randomImages, randomSet, sampleMeta, tempDir, writeDataDir } from '../helpers.js';
 
-export const FUZZ_RUNS = { idxImages: 300, idxLabels: 200, modelText: 300, modelTree: 300, digitTrain: 400, baseline: 300, cli: 6 };
+export const FUZZ_RUNS = { idxImages: 300, idxLabels: 200, modelText: 300, modelTree: 300, digitTrain: 400, baseline: 300, cli: 4 };
 
 /** Byte-level damage: flips, overwrites, truncation, extension. */
 const damage = fc.oneof(

@@ -49,31 +49,32 @@ const set = (doc: any, path: string, value: unknown): any => {
 };
 
 describe('hostile model fields: exit 2, one line naming the file and the field', () => {
-  const cases: [string, unknown][] = [
+  /** [field, value, also try --resume] */
+  const cases: [string, unknown, boolean?][] = [
     ['digitTrain.init', { scheme: 'normal' }],
     ['digitTrain.created', 5],
     ['digitTrain.monitor', 5],
-    ['digitTrain.monitor', 'test'],
-    ['digitTrain.options.batch', 2.5],
+    ['digitTrain.monitor', 'test', true],
+    ['digitTrain.options.batch', 2.5, true],
     ['digitTrain.options.batch', 1e300],
-    ['digitTrain.options.momentum', 5],
-    ['digitTrain.options.lambda', -1e308],
+    ['digitTrain.options.momentum', 5, true],
+    ['digitTrain.options.lambda', -1e308, true],
     ['digitTrain.progress.epoch', 2 ** 53],
-    ['digitTrain.progress.epoch', 1e300],
-    ['digitTrain.progress.batchInEpoch', 999],
+    ['digitTrain.progress.epoch', 1e300, true],
+    ['digitTrain.progress.batchInEpoch', 999, true],
     ['digitTrain.dataset.name', ''],
     ['digitTrain.keptEpoch', 7],
     ['digitTrain.seed', 2 ** 40],
   ];
-  it(`${cases.length} fields, with info and with --resume`, () => {
+  it(`${cases.length} fields, with info (and some with --resume)`, () => {
     const { data, dir, doc } = trained();
-    cases.forEach(([path, value], i) => {
+    cases.forEach(([path, value, resume], i) => {
       const file = join(dir, `hostile-${i}.json`);
       writeFileSync(file, JSON.stringify(set(doc, path, value)));
       const field = path.replace(/\./g, '\\.');
       const message = new RegExp(`^digit-train: .*hostile-${i}\\.json: ${field} `);
       refused(run(['info', file], { timeout: 20_000 }), message);
-      refused(run(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 20_000 }), message);
+      if (resume) refused(run(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 20_000 }), message);
     });
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
   });
