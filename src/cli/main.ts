@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   // command-line tools do, instead of crashing on EPIPE.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      // EIO: the terminal is gone (a closed ssh session); keep going so that SIGHUP can checkpoint.
+      // EIO: the terminal is gone (a closed ssh connection); keep going so that SIGHUP can checkpoint.
       if (err.code === 'EIO') return;
       if (err.code !== 'EPIPE') throw err;
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);

@@ -3,8 +3,9 @@
  * model with HTML, `report M -o M` the model it reads. Two names are the same file when they
  * resolve to the same path, or both exist with the same device and inode (links, `./`, `..`).
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FILES } from '../data/mnist.js';
 import { UserError } from '../errors.js';
 
 export interface NamedFile {
@@ -39,4 +40,18 @@ export function checkDistinctFiles(outputs: NamedFile[], inputs: NamedFile[], al
       if (sameFile(out.path, input.path)) throw new UserError(`${out.flag} ${out.path}: is also ${input.flag}, which is read; writing it would destroy it`);
     }
   });
+}
+
+/** The data files of a --data directory that exist (each name raw or .gz, with a dash or a dot), as inputs. */
+export function dataFilesIn(dir: string | undefined): NamedFile[] {
+  if (dir === undefined) return [];
+  const out: NamedFile[] = [];
+  for (const name of Object.values(FILES)) {
+    const dotted = name.replace(/-(idx\d)-/, '.$1-');
+    for (const candidate of [name, `${name}.gz`, dotted, `${dotted}.gz`]) {
+      const path = join(dir, candidate);
+      if (existsSync(path)) out.push({ flag: '--data', path });
+    }
+  }
+  return out;
 }

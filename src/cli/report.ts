@@ -14,7 +14,7 @@ import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
-import { checkDistinctFiles } from './paths.js';
+import { checkDistinctFiles, dataFilesIn } from './paths.js';
 
 export const reportOptions: readonly OptionSpec[] = [
   { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
@@ -55,7 +55,7 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
 
 function runReport(file: string, args: ReportArgs): void {
   checkWritable(args.out);
-  checkDistinctFiles([{ flag: '--out', path: args.out }], [{ flag: 'the model', path: file }]);
+  checkDistinctFiles([{ flag: '--out', path: args.out }], [{ flag: 'the model', path: file }, ...dataFilesIn(args.data)]);
   const model = loadModel(file);
   const { data, set } = loadSplit(args.data, args.split);
   checkModelFits(model, file, set, data.classes, datasetName(data));

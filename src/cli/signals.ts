@@ -1,6 +1,6 @@
 /**
  * Signals that end a training run cleanly: Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed
- * terminal or ssh session, treated as SIGTERM). The first one is recorded and the run stops at
+ * terminal or ssh connection, treated as SIGTERM). The first one is recorded and the run stops at
  * the next mini-batch boundary, checkpoints (or, after the last epoch, finishes its final save)
  * and exits 128 + signal (130; 143 for SIGTERM and SIGHUP). The handlers stay installed until
  * the run has saved, so a signal during the final evaluation or save is never the default

@@ -20,7 +20,7 @@ import { buildReport } from '../report/html.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { writeReportFile } from './report.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
-import { checkDistinctFiles } from './paths.js';
+import { checkDistinctFiles, dataFilesIn } from './paths.js';
 import { saveWithFallback } from './save.js';
 import { StopSignals, STOP_SIGNALS, type StopSignal } from './signals.js';
 import { checkRunSize } from '../model/limits.js';
@@ -278,7 +278,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   if (args.report) checkWritable(args.report, '--report');
   checkDistinctFiles(
     [{ flag: '--out', path: args.out }, ...(args.report ? [{ flag: '--report', path: args.report }] : [])],
-    [...(args.resume ? [{ flag: '--resume', path: args.resume }] : []), ...(args.init && !(INITS as readonly string[]).includes(args.init) ? [{ flag: '--init', path: args.init }] : [])],
+    [...(args.resume ? [{ flag: '--resume', path: args.resume }] : []), ...(args.init && !(INITS as readonly string[]).includes(args.init) ? [{ flag: '--init', path: args.init }] : []), ...dataFilesIn(args.data)],
     [['--out', '--resume']],
   );
   const run = setUp(args, given);

@@ -43,7 +43,7 @@ const probe = smallDisk(64);
 if (!probe) console.warn('test/reliability/disk.test.ts: skipped: cannot mount a tmpfs here (needs root and mount permission)');
 
 describe.skipIf(!probe)('full disks', () => {
-  /** A small data set (made per test: the helpers remove temporary directories after each) and the size of its model file. */
+  /** A small data set (made per test: test/helpers.ts removes temporary directories after each) and the size of its model file. */
   const setUp = () => {
     const data = writeDataDir({ train: 400, test: 50, rows: 16, cols: 16 });
     const train = ['--data', data, '--hidden', '100', '--epochs', '3', '--batch', '10'];

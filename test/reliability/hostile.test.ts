@@ -122,6 +122,11 @@ describe('outputs', () => {
     linkSync(model, join(dir, 'hard.html'));
     refused(run(['report', model, '--data', data, '-o', join(dir, 'hard.html')]), /hard\.html: is also the model/);
     refused(run(['--data', data, '--epochs', '1', '--init', model, '--out', join(dir, 'hard.html')]), /--out .*hard\.html: is also --init/);
+    const labels = join(data, 't10k-labels-idx1-ubyte');
+    const labelBytes = readFileSync(labels);
+    refused(run(['--data', data, '--epochs', '1', '--out', labels]), /--out .*t10k-labels-idx1-ubyte: is also --data, which is read/);
+    refused(run(['report', model, '--data', data, '-o', labels]), /t10k-labels-idx1-ubyte: is also --data/);
+    expect(readFileSync(labels).equals(labelBytes)).toBe(true);
     expect(readFileSync(model, 'utf8')).toBe(before);
     // continuing a run in its own checkpoint stays allowed
     expect(run(['--resume', model, '--data', data, '--epochs', '1', '--out', model]).code).toBe(0);
