@@ -234,6 +234,12 @@ describe('images and labels the network cannot take', () => {
     for (const f of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(big, f), encodeIdxLabels(Uint8Array.from([0, 1, 2, 3])));
     refused(run(['--data', big, '--epochs', '1', '--batch', '2', '--out', join(dir, 'm.json')]), /big\/train-images-idx3-ubyte: images of 300x300 = 90000 pixels are larger than the 65536 pixels/);
 
+    // a network2.py model taking 300×300 = 90000 inputs, asked about a picture
+    const wide = join(dir, 'wide.json');
+    writeFileSync(wide, JSON.stringify({ sizes: [90000, 1, 2], weights: [[new Array(90000).fill(0)], [[0], [0]]], biases: [[[0]], [[0], [0]]], cost: 'QuadraticCost' }));
+    writeFileSync(join(dir, 'digit.pgm'), 'P2 2 2 255\n0 255 255 0\n');
+    refused(run(['predict', wide, join(dir, 'digit.pgm')]), /wide\.json: the model takes 90000 inputs, more than the 65536 pixels/);
+
     const stray = writeDataDir();
     const labels = readFileSync(join(stray, 'train-labels-idx1-ubyte'));
     labels[8 + 17] = 200;
