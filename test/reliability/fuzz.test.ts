@@ -24,6 +24,7 @@ import { resumePointProblem } from '../../src/model/rules.js';
 import { renderTrainingChart } from '../../src/ui/chart.js';
 import { historyLines } from '../../src/ui/tables.js';
 import { run } from '../cli/run.js';
+import { runAsync } from './spawn.js';
 import { randomImages, randomSet, sampleMeta, tempDir, writeDataDir } from '../helpers.js';
 
 export const FUZZ_RUNS = { idxImages: 300, idxLabels: 200, modelText: 300, modelTree: 300, digitTrain: 400, baseline: 300, cli: 4 };
@@ -249,7 +250,7 @@ describe('hostile bench baselines never crash the comparison', () => {
 });
 
 describe('every run of every command ends with exit 0, 1 or 2 in bounded time', () => {
-  it(`${FUZZ_RUNS.cli} hostile models × info, eval, report, --resume: never exit 70 or a crash, each within 30 s`, () => {
+  it(`${FUZZ_RUNS.cli} hostile models × info, eval, report, --resume: never exit 70 or a crash, each within 30 s`, async () => {
     const data = writeDataDir();
     const dir = tempDir();
     const model = join(dir, 'm.json');
@@ -262,17 +263,17 @@ describe('every run of every command ends with exit 0, 1 or 2 in bounded time', 
     };
     walk(doc.digitTrain, []);
     const cases = fc.sample(fc.tuple(fc.integer({ min: 1, max: paths.length - 1 }), hostileValue), { numRuns: FUZZ_RUNS.cli, seed: 29 });
-    cases.forEach(([i, value], n) => {
+    for (const [n, [i, value]] of cases.entries()) {
       const copy = JSON.parse(JSON.stringify(doc));
       const path = paths[i];
       path.slice(0, -1).reduce((o: any, k) => o[k], copy.digitTrain)[path[path.length - 1]] = value;
       const file = join(dir, `h${n}.json`);
       writeFileSync(file, JSON.stringify(copy));
       for (const args of [['info', file], ['eval', file, '--data', data], ['report', file, '--data', data, '-o', join(dir, 'r.html')], ['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'next.json')]]) {
-        const r = run(args, { timeout: 30_000 });
+        const r = await runAsync(args, { timeout: 30_000 });
         expect([0, 1, 2], `${path.join('.')} = ${JSON.stringify(value)}: ${args[0]}: ${r.stderr}`).toContain(r.code);
         if (r.code !== 0) expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       }
-    });
-  });
+    }
+   }, 180_000);
 });

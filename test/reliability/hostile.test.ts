@@ -13,7 +13,8 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { loadModel } from '../../src/model/model.js';
-import { BIN, run, type RunResult } from '../cli/run.js';
+import { run, type RunResult } from '../cli/run.js';
+import { runAsync } from './spawn.js';
 import { randomImages, tempDir, writeDataDir } from '../helpers.js';
 
 /** A small data set and a model trained on it (2 epochs). */
@@ -32,12 +33,6 @@ function refused(r: RunResult, message: RegExp): void {
   const line = r.stderr.trim();
   expect(line.split('\n')).toHaveLength(1);
   expect(line).toMatch(message);
-}
-
-/** run(), with room for 200,000 lines of output. */
-function runLong(args: string[]): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, maxBuffer: 2 ** 28 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const set = (doc: any, path: string, value: unknown): any => {
@@ -66,18 +61,18 @@ describe('hostile model fields: exit 2, one line naming the file and the field',
     ['digitTrain.keptEpoch', 7],
     ['digitTrain.seed', 2 ** 40],
   ];
-  it(`${cases.length} fields, with info (and some with --resume)`, () => {
+  it(`${cases.length} fields, with info (and some with --resume)`, async () => {
     const { data, dir, doc } = trained();
-    cases.forEach(([path, value, resume], i) => {
+    for (const [i, [path, value, resume]] of cases.entries()) {
       const file = join(dir, `hostile-${i}.json`);
       writeFileSync(file, JSON.stringify(set(doc, path, value)));
       const field = path.replace(/\./g, '\\.');
       const message = new RegExp(`^digit-train: .*hostile-${i}\\.json: ${field} `);
-      refused(run(['info', file], { timeout: 20_000 }), message);
-      if (resume) refused(run(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 20_000 }), message);
-    });
+      refused(await runAsync(['info', file], { timeout: 20_000 }), message);
+      if (resume) refused(await runAsync(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 20_000 }), message);
+    }
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
-  });
+   }, 180_000);
 
   it('a resume point that the given --batch does not have is refused', () => {
     const { data, dir, doc } = trained();
@@ -91,7 +86,7 @@ describe('hostile model fields: exit 2, one line naming the file and the field',
 });
 
 describe('huge histories and epoch counts: no stack overflow, no endless loop', () => {
-  it('200,000 history entries and epoch 10^12 work in info, report and --resume; 10^300 is refused', () => {
+  it('200,000 history entries and epoch 10^12 work in info, report and --resume; 10^300 is refused', async () => {
     const { data, dir, doc } = trained();
     const long = structuredClone(doc);
     const h0 = doc.digitTrain.progress.history[0];
@@ -103,14 +98,14 @@ describe('huge histories and epoch counts: no stack overflow, no endless loop', 
       const file = join(dir, `${name}.json`);
       writeFileSync(file, JSON.stringify(m));
       for (const args of [['info', file], ['report', file, '--data', data, '-o', join(dir, `${name}.html`)], ['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, `${name}-next.json`)]]) {
-        const r = runLong(args);
+        const r = await runAsync(args, { timeout: 60_000 });
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       }
       expect(loadModel(join(dir, `${name}-next.json`)).meta!.progress.epoch).toBe(m.digitTrain.progress.epoch + 1);
     }
     writeFileSync(join(dir, 'e300.json'), JSON.stringify(set(doc, 'digitTrain.progress.epoch', 1e300)));
-    refused(run(['--resume', join(dir, 'e300.json'), '--data', data, '--epochs', '1', '--out', join(dir, 'x.json')], { timeout: 20_000 }), /e300\.json: digitTrain\.progress\.epoch is 1e\+300/);
-  });
+    refused(await runAsync(['--resume', join(dir, 'e300.json'), '--data', data, '--epochs', '1', '--out', join(dir, 'x.json')], { timeout: 20_000 }), /e300\.json: digitTrain\.progress\.epoch is 1e\+300/);
+   }, 180_000);
 });
 
 describe('outputs', () => {
@@ -267,7 +262,7 @@ describe('text from files never reaches the terminal raw', () => {
 describe('bench: baselines and reference programs', () => {
   const bench = ['bench', '--train-size', '100', '--hidden', '30', '--batch', '10', '--epochs', '1', '--warmup', '0'];
 
-  it('a bad --baseline is refused before anything is measured', () => {
+  it('a bad --baseline is refused before anything is measured', async () => {
     const dir = tempDir();
     const good = { workloads: [{ name: '784-30-10 batch 10', trainSeconds: 1 }] };
     const bad: [unknown, RegExp][] = [
@@ -277,18 +272,18 @@ describe('bench: baselines and reference programs', () => {
       [{ workloads: [] }, /empty: it compares nothing/],
       [{ workloads: [{ name: '784-99-10 batch 7', trainSeconds: 1 }] }, /none of the workloads measured now/],
     ];
-    bad.forEach(([doc, message], i) => {
+    for (const [i, [doc, message]] of bad.entries()) {
       const file = join(dir, `b${i}.json`);
       writeFileSync(file, JSON.stringify(doc));
-      const r = run([...bench, '--baseline', file]);
+      const r = await runAsync([...bench, '--baseline', file]);
       refused(r, message);
       expect(r.stderr).not.toMatch(/data loaded/);
-    });
+    }
     writeFileSync(join(dir, 'good.json'), JSON.stringify(good));
-    expect(run([...bench, '--baseline', join(dir, 'good.json'), '--tolerance', '1000']).code).toBe(0);
+    expect((await runAsync([...bench, '--baseline', join(dir, 'good.json'), '--tolerance', '1000'])).code).toBe(0);
   });
 
-  it('a reference that is not executable, prints garbage or never exits: one line and a time limit', () => {
+  it('a reference that is not executable, prints garbage or never exits: one line and a time limit', async () => {
     const dir = tempDir();
     const plain = join(dir, 'plain');
     writeFileSync(plain, 'not a program');
@@ -299,11 +294,11 @@ describe('bench: baselines and reference programs', () => {
     writeFileSync(hang, '#!/bin/sh\nexec sleep 600\n');
     for (const f of [garbage, hang]) chmodSync(f, 0o755);
     const args = ['bench', '--hidden', '30', '--batch', '10', '--epochs', '1', '--warmup', '0', '--rounds', '1', '--reference-timeout', '2'];
-    const g = run([...args, '--compare-reference', garbage], { timeout: 60_000 });
+    const g = await runAsync([...args, '--compare-reference', garbage], { timeout: 60_000 });
     expect(g.code).toBe(1);
     expect(g.stderr.trim().split('\n').pop()).toMatch(/^digit-train: --compare-reference .*garbage: unexpected output .*"\\u001b\[31mhello\\n"$/);
     const t = performance.now();
-    const h = run([...args, '--compare-reference', hang], { timeout: 60_000 });
+    const h = await runAsync([...args, '--compare-reference', hang], { timeout: 60_000 });
     expect(h.code).toBe(1);
     expect(h.stderr.trim().split('\n').pop()).toMatch(/^digit-train: --compare-reference .*hang: did not finish within 2 s \(--reference-timeout\); stopped$/);
     expect(performance.now() - t).toBeLessThan(30_000);
