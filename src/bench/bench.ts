@@ -4,7 +4,7 @@
  * (bench/reference.c, see reference.ts), so our speed is quoted as a ratio that machine noise hits alike.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -36,6 +36,8 @@ export interface BenchOptions {
   reference: string | null;
   /** Rounds of (ours, reference) for the ratio. */
   rounds: number;
+  /** Seconds one run of the reference may take (default 600). */
+  referenceTimeout?: number;
   seed: number;
   dataDir?: string;
 }
@@ -115,11 +117,22 @@ export function defaultReferencePath(): string {
  * for `epochs` epochs (the first one discarded as warm-up) and returns the training and
  * evaluation seconds of the others.
  */
-export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string }): { train: number[]; evalS: number[] } {
+export function runReference(reference: string, dataDir: string, w: Workload, epochs: number, seed: number, build: { dir: string }, timeoutSeconds = 600): { train: number[]; evalS: number[] } {
   if (w.batch !== 10) throw new Error('the C reference trains with batch 10 only');
   const bin = compileReference(reference, build.dir, w.hidden, 'f64');
-  const runs = runReferenceBinary(bin, dataDir, epochs + 1, seed).slice(1);
+  const runs = runReferenceBinary(bin, dataDir, epochs + 1, seed, undefined, timeoutSeconds, reference).slice(1);
   return { train: runs.map((r) => r.trainSeconds), evalS: runs.map((r) => r.evalSeconds) };
+}
+
+/** Refuses a reference that is not a regular file (the C source to compile), before anything is measured. */
+export function checkReference(reference: string): void {
+  let st;
+  try {
+    st = statSync(reference);
+  } catch {
+    throw new UserError(`--compare-reference: ${reference} does not exist`);
+  }
+  if (!st.isFile()) throw new UserError(`--compare-reference: ${reference} is not a regular file`);
 }
 
 /** Median wall seconds of `digit-train --help` as a new process (5 runs after one warm-up). */
@@ -135,18 +148,37 @@ export function timeStartup(bin: string, runs = 5): number {
 }
 
 export function runBench(opts: BenchOptions, version: string, bin: string, onProgress: (line: string) => void = () => {}): BenchResult {
-  if (opts.reference !== null && !existsSync(opts.reference)) throw new UserError(`--compare-reference: ${opts.reference} does not exist`);
-  if (opts.reference !== null) requireCompiler();
+  if (opts.reference !== null) {
+    checkReference(opts.reference);
+    requireCompiler();
+  }
+  // The reference is compiled first, for every hidden size it will run: a source that does not
+  // compile is one line before anything is loaded or measured.
+  const build = { dir: mkdtempSync(join(tmpdir(), 'digit-train-bench-')) };
+  try {
+    for (const w of opts.workloads) if (opts.reference !== null && w.batch === 10 && !opts.trainSize) compileReference(opts.reference, build.dir, w.hidden, 'f64');
+    return measure(opts, version, bin, build, onProgress);
+  } finally {
+    rmSync(build.dir, { recursive: true, force: true });
+  }
+}
+
+function measure(opts: BenchOptions, version: string, bin: string, build: { dir: string }, onProgress: (line: string) => void): BenchResult {
   const t0 = performance.now();
   const data = loadMnist({ dir: opts.dataDir });
   const loadSeconds = (performance.now() - t0) / 1000;
   onProgress(`data loaded in ${loadSeconds.toFixed(3)} s`);
+  const timeout = opts.referenceTimeout ?? 600;
+  const compares = (w: Workload) => opts.reference !== null && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
+  // One short run of the reference first: a program that prints garbage or hangs is found before our timing.
   const startupSeconds = timeStartup(bin);
   onProgress(`start-up (--help) ${startupSeconds.toFixed(3)} s`);
 
-  const build = { dir: mkdtempSync(join(tmpdir(), 'digit-train-bench-')) };
   const results: WorkloadResult[] = [];
-  try {
+  {
+    const probe = opts.workloads.find((w) => compares(w));
+    if (probe) runReference(opts.reference!, data.dir, probe, 0, opts.seed, build, timeout);
+
     for (const w of opts.workloads) {
       const name = workloadName(w);
       const runs = timeEpochs(data, w, opts.warmup + opts.epochs, opts.seed, opts.trainSize);
@@ -165,7 +197,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
         testAccuracy: measured[measured.length - 1]?.accuracy ?? runs.epochs[runs.epochs.length - 1].accuracy,
       };
       onProgress(`${name}: ${trainSeconds.toFixed(3)} s/epoch`);
-      const comparable = opts.reference !== null && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
+      const comparable = compares(w);
       if (comparable) {
         // Interleave: ours, C, ours, C … so that machine noise hits both alike.
         const ours: number[] = [];
@@ -178,7 +210,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
           const mine = timeEpochs(data, w, 3, opts.seed + r).epochs.slice(1);
           const o = median(mine.map((e) => e.train));
           const oe = median(mine.map((e) => e.evalS));
-          const ref = runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build);
+          const ref = runReference(opts.reference!, data.dir, w, 2, opts.seed + r, build, timeout);
           const c = median(ref.train);
           const ce = median(ref.evalS);
           ours.push(o);
@@ -203,8 +235,6 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
       }
       results.push(result);
     }
-  } finally {
-    rmSync(build.dir, { recursive: true, force: true });
   }
   return {
     tool: 'digit-train bench',

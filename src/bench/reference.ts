@@ -43,15 +43,27 @@ export function compileReference(source: string, dir: string, hidden: number, pr
   const real = precision === 'f64' ? 'double' : 'float';
   const r = spawnSync('cc', ['-O3', '-march=native', `-DREAL=${real}`, `-DHID=${hidden}`, `-DHP=${padded}`, '-o', bin, source, '-lm'], { encoding: 'utf8' });
   if (r.error) requireCompiler();
-  if (r.status !== 0) throw new UserError(`--compare-reference: cc could not compile ${source}: ${(r.stderr || '').trim().split('\n')[0]}`, 1);
+  if (r.status !== 0) throw new UserError(`--compare-reference: cc could not compile ${source}: ${(r.stderr || '').trim().split('\n')[0]}`);
   return bin;
 }
 
-/** Runs a compiled reference: `epochs` epochs on the first `trainCount` training images (default 50,000). */
-export function runReferenceBinary(bin: string, dataDir: string, epochs: number, seed: number, trainCount?: number): ReferenceEpoch[] {
+/** Runs a program with a time limit; its standard output, or one UserError naming `name` (the source). */
+function runProgram(bin: string, args: string[], timeoutSeconds: number, name: string): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 4 * 2 ** 20 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new UserError(`--compare-reference ${name}: did not finish within ${timeoutSeconds} s (--reference-timeout); stopped`, 1);
+  if (r.error) throw new UserError(`--compare-reference ${name}: cannot run it (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, 1);
+  if (r.status !== 0) throw new UserError(`--compare-reference ${name}: exited with ${r.status ?? r.signal}: ${JSON.stringify((r.stderr || r.stdout || '').trim().slice(0, 80))}`, 1);
+  return r.stdout;
+}
+
+/**
+ * Runs a compiled reference: `epochs` epochs on the first `trainCount` training images (default
+ * 50,000), stopped after `timeoutSeconds`; output that is not one line per epoch is one UserError.
+ */
+export function runReferenceBinary(bin: string, dataDir: string, epochs: number, seed: number, trainCount?: number, timeoutSeconds = 600, name = bin): ReferenceEpoch[] {
   const args = [dataDir, String(epochs), String(seed >>> 0), ...(trainCount ? [String(trainCount)] : [])];
-  const out = execFileSync(bin, args, { encoding: 'utf8' });
+  const out = runProgram(bin, args, timeoutSeconds, name);
   const lines = [...out.matchAll(/^epoch \d+ train_s ([0-9.]+) eval_s ([0-9.]+) acc (\d+)\/(\d+)/gm)];
-  if (lines.length !== epochs) throw new Error(`unexpected output from the C reference: ${out.slice(0, 200)}`);
+  if (lines.length !== epochs) throw new UserError(`--compare-reference ${name}: unexpected output (${epochs} lines "epoch N train_s S eval_s S acc C/N" expected): ${JSON.stringify(out.slice(0, 80))}`, 1);
   return lines.map((m) => ({ trainSeconds: Number(m[1]), evalSeconds: Number(m[2]), correct: Number(m[3]), accuracy: Number(m[3]) / Number(m[4]) }));
 }

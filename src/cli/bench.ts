@@ -1,9 +1,10 @@
 /** `digit-train bench`: the training benchmark (see src/bench/bench.ts), as a table or JSON. */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { compareBaseline, defaultReferencePath, runBench, type BenchResult, type Workload } from '../bench/bench.js';
+import { compareBaseline, defaultReferencePath, runBench, workloadName, type BenchResult, type Workload } from '../bench/bench.js';
+import { readBaseline } from '../bench/baseline.js';
+import { checkRunSize } from '../model/limits.js';
 import { colorsFor } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { dataOption } from './common.js';
@@ -21,6 +22,7 @@ export const benchOptions = {
     defaultText: 'off; path bench/reference.c, compiled with cc -O3 -march=native',
   },
   rounds: { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
+  referenceTimeout: { flags: '--reference-timeout <s>', description: 'seconds one run of the reference may take before it is stopped', default: 600, parse: parsers.positiveNumber },
   baseline: { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
   tolerance: { flags: '--tolerance <x>', description: 'allowed slow-down against --baseline (ratio)', default: 1.25, parse: parsers.positiveNumber },
   seed: { flags: '--seed <n>', description: 'seed of the generator', default: 1, parse: parsers.seed },
@@ -37,25 +39,19 @@ export function registerBench(program: Command): void {
 }
 
 function runBenchCommand(args: BenchArgs): void {
-  let baseline: BenchResult | undefined;
-  if (args.baseline) {
-    try {
-      baseline = JSON.parse(readFileSync(args.baseline, 'utf8')) as BenchResult;
-      if (!Array.isArray(baseline.workloads)) throw new Error('no workloads');
-    } catch (err) {
-      throw new UserError(`--baseline ${args.baseline}: not a \`digit-train bench --json\` result (${(err as Error).message})`);
-    }
-  }
   const workloads: Workload[] = [];
   for (const hidden of args.hidden) {
     for (const batch of args.batch) workloads.push({ hidden, batch });
   }
+  // Checked before anything is measured (src/bench/baseline.ts).
+  const baseline: BenchResult | undefined = args.baseline ? readBaseline(args.baseline, workloads.map(workloadName)) : undefined;
+  for (const w of workloads) checkRunSize([784, w.hidden, 10], w.batch, 1, `--hidden ${w.hidden}`);
   if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
   const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);
   const bin = fileURLToPath(new URL('../../bin/digit-train.js', import.meta.url));
   const c = colorsFor(process.stderr);
   const result = runBench(
-    { workloads, epochs: args.epochs, warmup: args.warmup, trainSize: args.trainSize, reference, rounds: args.rounds, seed: args.seed, dataDir: args.data },
+    { workloads, epochs: args.epochs, warmup: args.warmup, trainSize: args.trainSize, reference, rounds: args.rounds, referenceTimeout: args.referenceTimeout, seed: args.seed, dataDir: args.data },
     VERSION,
     bin,
     (line) => {

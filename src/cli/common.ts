@@ -2,6 +2,7 @@
 import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { fileKind } from '../io/files.js';
 import type { DigitSet } from '../data/dataset.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import type { OptionSpec } from './options.js';
@@ -42,7 +43,10 @@ export function checkIndex(index: number, set: DigitSet, flag = '--index'): void
 export function checkWritable(out: string, flag = '--out'): void {
   const path = resolve(out);
   try {
-    if (statSync(path).isDirectory()) throw new UserError(`${flag} ${out}: is a directory`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UserError(`${flag} ${out}: is a directory`);
+    const kind = fileKind(st);
+    if (kind) throw new UserError(`${flag} ${out}: is ${kind}, not a regular file; give the name of a file to write`);
   } catch (err) {
     if (err instanceof UserError) throw err;
   }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { asUserError } from './errors.js';
 import { preferBackend } from '../nn/fast/wasm.js';
 import { VERSION } from '../version.js';
+import { printable } from './text.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
@@ -19,7 +20,7 @@ import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 
 /** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
-const oneLine = (str: string): string => `digit-train: ${str.split('\n')[0].replace(/^error: /, '')}\n`;
+const oneLine = (str: string): string => `digit-train: ${printable(str.split('\n')[0].replace(/^error: /, ''))}\n`;
 
 export function buildProgram(): Command {
   const program = new Command('digit-train')
@@ -50,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   // command-line tools do, instead of crashing on EPIPE.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // EIO: the terminal is gone (a closed ssh connection); keep going so that SIGHUP can checkpoint.
+      if (err.code === 'EIO') return;
       if (err.code !== 'EPIPE') throw err;
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     });
@@ -67,11 +70,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const user = asUserError(err);
     if (user) {
-      process.stderr.write(`digit-train: ${user.message}\n`);
+      process.stderr.write(`digit-train: ${printable(user.message)}\n`);
       if (debug) process.stderr.write(`${(err as Error).stack}\n`);
       return user.exitCode;
     }
-    process.stderr.write(`digit-train: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`digit-train: internal error: ${printable(String((err as Error)?.message ?? err))}\n`);
     if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);
     else process.stderr.write('(run again with --debug for the stack trace, and please report it)\n');
     return 70;

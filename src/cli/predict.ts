@@ -15,6 +15,7 @@ import { activationBars } from '../ui/tables.js';
 import { colorsFor } from '../ui/terminal.js';
 import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
+import { printable } from './text.js';
 
 export const predictOptions = {
   index: { flags: '--index <n>', description: 'predict image n of the data set (0-based) instead of image files', parse: parsers.nonNegativeInt },
@@ -75,7 +76,7 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
     items = images.map((path, i) => {
       const img = readImage(path);
       const digit = toDigit(img, { invert: args.invert, side });
-      const warn = (text: string) => console.error(colorsFor(process.stderr).yellow(`warning: ${path}: ${text}`));
+      const warn = (text: string) => console.error(colorsFor(process.stderr).yellow(`warning: ${printable(path)}: ${text}`));
       if (!args.invert && lightBackground(img)) warn('the background looks light; for a dark digit on a light background use --invert');
       else if (digit.every((v) => v === 0)) warn('no ink found (the picture is all one grey)');
       pixels.set(digit, i * side * side);
@@ -99,7 +100,7 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
   }
   results.forEach((r, n) => {
     if (n > 0) console.log('');
-    const name = r.index !== undefined ? `${r.source} #${r.index}` : r.source;
+    const name = printable(r.index !== undefined ? `${r.source} #${r.index}` : r.source);
     let head = `${c.bold(name)}: predicted ${c.bold(String(r.predicted))} (a = ${r.outputs[r.predicted].toFixed(3)})`;
     if (r.label !== undefined) head += r.label === r.predicted ? `, true ${r.label} ${c.green('✓')}` : `, true ${r.label} ${c.red('✗')}`;
     console.log(head);

@@ -14,6 +14,7 @@ import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
+import { checkDistinctFiles, dataFilesIn } from './paths.js';
 
 export const reportOptions = {
   out: { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
@@ -49,6 +50,7 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
 
 function runReport(file: string, args: ReportArgs): void {
   checkWritable(args.out);
+  checkDistinctFiles([{ flag: '--out', path: args.out }], [{ flag: 'the model', path: file }, ...dataFilesIn(args.data)]);
   const model = loadModel(file);
   const { data, set } = loadSplit(args.data, args.split);
   checkModelFits(model, file, set, data.classes, datasetName(data));

@@ -2,8 +2,7 @@
  * `digit-train [train]`: load the data, build (or resume) a network, train it epoch by epoch
  * with a progress bar and one line per epoch, save the model.
  */
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
@@ -13,7 +12,7 @@ import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { FORMAT_VERSION, loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { checkWritable, dataOption } from './common.js';
@@ -21,6 +20,11 @@ import { buildReport } from '../report/html.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { writeReportFile } from './report.js';
 import { carryOn, defineOptions, parsers, resumableValues, type ArgsOf, type Given, type OptionTable } from './options.js';
+import { checkDistinctFiles, dataFilesIn } from './paths.js';
+import { saveWithFallback } from './save.js';
+import { StopSignals, STOP_SIGNALS, type StopSignal } from './signals.js';
+import { checkRunSize } from '../model/limits.js';
+import { resumePointProblem } from '../model/rules.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -101,10 +105,6 @@ function storedOptions(meta: ModelMeta): Record<string, unknown> {
   return { seed: meta.seed, monitor: meta.monitor, keep: meta.keep, trainSize: meta.dataset.trainSize, ...meta.options };
 }
 
-/** Signals that end a run cleanly (checkpoint, then exit 128 + signal number). */
-const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof STOP_SIGNALS;
-
 /** Mini-batches between two returns to the event loop (where signals are noticed): about 10 ms. */
 const YIELD_EVERY = 100;
 
@@ -169,6 +169,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     const rng = new Random(seed);
     const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');
     if ((INITS as readonly string[]).includes(scheme)) {
+      checkRunSize([data.train.inputSize, ...hidden, data.classes], trainOpts.batch, parameterCopies(trainOpts, keep), `--hidden ${hidden.join(',')}`);
       net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
       init = scheme as Init;
     } else {
@@ -185,6 +186,9 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   }
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
+  if (source) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);
+  const resumeProblem = resumed ? resumePointProblem(progress, trainOpts.batch, data.train.count) : null;
+  if (resumeProblem) throw new UserError(`--resume ${args.resume}: ${resumeProblem}`);
 
   const trainer = new Trainer(
     net,
@@ -252,6 +256,11 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
   };
   checkWritable(args.out);
   if (args.report) checkWritable(args.report, '--report');
+  checkDistinctFiles(
+    [{ flag: '--out', path: args.out }, ...(args.report ? [{ flag: '--report', path: args.report }] : [])],
+    [...(args.resume ? [{ flag: '--resume', path: args.resume }] : []), ...(args.init && !(INITS as readonly string[]).includes(args.init) ? [{ flag: '--init', path: args.init }] : []), ...dataFilesIn(args.data)],
+    [['--out', '--resume']],
+  );
   const run = setUp(args, given);
   const { data, net, trainer, progress, trainOpts } = run;
   const firstEpoch = progress.epoch + 1;
@@ -259,16 +268,9 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
   for (const line of headerLines(run, firstEpoch, lastEpoch, out)) log(line);
 
 
-  // Ctrl-C / SIGTERM: finish the mini-batch, checkpoint, exit 130 / 143. The handler is removed
-  // at the first signal, so a second one ends the process at once (files are only ever
-  // replaced by rename, so none is left half-written).
-  let stopSignal: StopSignal | null = null;
-  const onSignal = (sig: StopSignal) => {
-    stopSignal = sig;
-    for (const s of Object.keys(STOP_SIGNALS)) process.removeListener(s, handlers[s as StopSignal]);
-  };
-  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
-  for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.on(s, handlers[s]);
+  // Ctrl-C / SIGTERM / SIGHUP: finish the mini-batch, checkpoint, exit 130 / 143 (src/cli/signals.ts).
+  // The handlers stay until the final save is done; a second signal ends the process at once.
+  const stop = new StopSignals().install();
 
   const bar = new EpochProgress(!json && process.stdout.isTTY === true);
   const tRun = performance.now();
@@ -288,39 +290,39 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
           throw err;
         }
         if (record === null) await yieldToEventLoop();
-        if (stopSignal) break;
+        if (stop.signal) break;
       }
       bar.stop();
       if (record) {
         if (json) console.log(JSON.stringify({ event: 'epoch', ...record }));
         else log(formatEpoch(record, lastEpoch, out));
       }
-      if (!stopSignal) await yieldToEventLoop();
-      if (stopSignal) {
-        saveModel(args.out, snapshot(run, false));
-        const where = progress.batchInEpoch ? `in epoch ${progress.epoch + 1} after mini-batch ${progress.batchInEpoch}` : `after epoch ${progress.epoch}`;
-        const again = `digit-train --resume ${quote(args.out)} --epochs ${lastEpoch - progress.epoch} --out ${quote(args.out)}`;
-        throw new UserError(`interrupted by ${stopSignal} ${where}; checkpoint saved to ${args.out}; resume with: ${again}`, STOP_SIGNALS[stopSignal]);
+      if (!stop.signal) await yieldToEventLoop();
+      // A signal after the last epoch: no checkpoint to resume, the final save below does it.
+      if (stop.signal && (progress.batchInEpoch > 0 || (progress.epoch < lastEpoch && !progress.finished))) {
+        throw interrupted(stop.signal, run, lastEpoch);
       }
-      if (args.checkpointEvery && record && progress.epoch % args.checkpointEvery === 0 && e < lastEpoch) saveModel(args.out, snapshot(run, false));
+      if (stop.signal) break;
+      if (args.checkpointEvery && record && progress.epoch % args.checkpointEvery === 0 && e < lastEpoch) {
+        const saved = saveWithFallback(args.out, snapshot(run, false));
+        if (!saved.ok || saved.fellBack) {
+          console.error(colorsFor(process.stderr).yellow(`warning: checkpoint after epoch ${progress.epoch} not written: ${args.out}: ${saved.error}; ${saved.ok ? `it is in ${saved.path}` : 'it could not be kept'}; training goes on`));
+        }
+      }
     }
   } finally {
     bar.stop();
-    for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.removeListener(s, handlers[s]);
   }
   const totalSeconds = (performance.now() - tRun) / 1000;
 
   const final = snapshot(run, true);
-  let savedTo = args.out;
-  try {
-    saveModel(args.out, final);
-  } catch (err) {
-    // Keep the trained weights: a second try in the OS temp directory.
-    const fallback = join(tmpdir(), `digit-train-${process.pid}-${Date.now()}.json`);
-    saveModel(fallback, final);
-    savedTo = fallback;
-    console.error(out.yellow(`warning: ${(err as Error).message}; the model was saved to ${fallback} instead`));
+  // Keep the trained weights: --out, else a second try in the OS temp directory (src/cli/save.ts).
+  const saved = saveWithFallback(args.out, final);
+  if (!saved.ok) {
+    throw new UserError(`could not write ${args.out} (${saved.error}), nor ${saved.fallback} (${saved.fallbackError}): the trained model could not be kept`, 1);
   }
+  const savedTo = saved.path;
+  if (saved.fellBack) console.error(out.yellow(`warning: ${args.out}: cannot write the model (${saved.error}); the model was saved to ${savedTo} instead`));
 
   const h = progress.history;
   const tests = h.filter((r) => r.test).map((r) => r.test!.accuracy);
@@ -329,7 +331,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     out: resolve(savedTo),
     epochs: progress.epoch,
     seconds: totalSeconds,
-    bestTestAccuracy: tests.length ? Math.max(...tests) : null,
+    bestTestAccuracy: tests.length ? tests.reduce((a, b) => (b > a ? b : a)) : null,
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
@@ -338,10 +340,31 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
   else {
     if (h.length) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out)) console.log(line);
     const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
-    log(`${out.green('saved')} ${savedTo} (${progress.epoch} epoch${progress.epoch === 1 ? '' : 's'} in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
+    log(`${savedTo === args.out ? out.green('saved') : out.yellow('kept in')} ${savedTo} (${progress.epoch} epoch${progress.epoch === 1 ? '' : 's'} in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
     if (args.report) log(`${out.green('wrote')} ${args.report}`);
   }
   if (savedTo !== args.out) throw new UserError(`could not write ${args.out}; the model is in ${savedTo}`, 1);
+  await yieldToEventLoop(); // a signal during the final evaluation or save is noticed here
+  stop.dispose();
+  if (stop.signal) throw new UserError(`interrupted by ${stop.signal} after the last epoch; the model is saved to ${savedTo}`, STOP_SIGNALS[stop.signal]);
+}
+
+/** The checkpoint at an interruption inside the run: saved to --out (or the temp directory), and the line that says how to resume. */
+function interrupted(signal: StopSignal, run: Run, lastEpoch: number): UserError {
+  const { args, progress } = run;
+  const saved = saveWithFallback(args.out, snapshot(run, false));
+  const where = progress.batchInEpoch ? `in epoch ${progress.epoch + 1} after mini-batch ${progress.batchInEpoch}` : `after epoch ${progress.epoch}`;
+  if (!saved.ok) {
+    return new UserError(`interrupted by ${signal} ${where}; could not write the checkpoint to ${args.out} (${saved.error}) nor ${saved.fallback} (${saved.fallbackError}): it could not be kept`, STOP_SIGNALS[signal]);
+  }
+  const again = `digit-train --resume ${quote(saved.path)} --epochs ${lastEpoch - progress.epoch} --out ${quote(args.out)}`;
+  const failed = saved.fellBack ? `could not write ${args.out} (${saved.error}); ` : '';
+  return new UserError(`interrupted by ${signal} ${where}; ${failed}checkpoint saved to ${saved.path}; resume with: ${again}`, STOP_SIGNALS[signal]);
+}
+
+/** How many times a checkpoint holds the parameters: the weights, the momentum velocity, the best epoch's weights. */
+function parameterCopies(o: TrainOptions, keep: 'best' | 'last'): number {
+  return 1 + (o.momentum !== 0 ? 1 : 0) + (keep === 'best' || o.earlyStop > 0 || o.etaPatience > 0 ? 1 : 0);
 }
 
 /** A network with the same layout as `net` holding `params`. */

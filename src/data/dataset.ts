@@ -25,6 +25,9 @@ export interface DigitSet {
   nzValue: Uint8Array;
 }
 
+/** The most pixels an image may have: the sparse first layer indexes them with 16 bits. */
+export const MAX_INPUT_PIXELS = 65536;
+
 /** PIXEL[v] = v / 255: a byte scaled to [0, 1], exactly as the division gives it. */
 export const PIXEL: Float64Array = Float64Array.from({ length: 256 }, (_, v) => v / 255);
 
@@ -33,7 +36,7 @@ export const PIXEL: Float64Array = Float64Array.from({ length: 256 }, (_, v) => 
  * zero bytes at a time where the images are 4-byte aligned.
  */
 export function indexNonZero(images: Uint8Array, count: number, inputSize: number): { nzStart: Int32Array; nzIndex: Uint16Array; nzValue: Uint8Array } {
-  if (inputSize > 65536) throw new LimitError('pixels', inputSize, 65536, 'the pixels of an image');
+  if (inputSize > MAX_INPUT_PIXELS) throw new LimitError('pixels', inputSize, MAX_INPUT_PIXELS, 'the pixels of an image');
   const nzStart = new Int32Array(count + 1);
   const words = images.byteOffset % 4 === 0 && inputSize % 4 === 0 ? new Uint32Array(images.buffer, images.byteOffset, images.length >> 2) : null;
   let nnz = 0;

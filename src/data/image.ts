@@ -17,10 +17,10 @@
  *      frame, (14, 14) in 28×28 as in MNIST (as far as the frame allows: no ink is cut off),
  *      and round to bytes 0..255.
  */
-import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { FileError } from '../errors.js';
 import { describeFsError } from './idx.js';
+import { FileAccessError, readRegularFile } from '../io/files.js';
 
 /** A grey picture: width·height values in [0, 1] (0 black, 1 white), row after row. */
 export interface GreyImage {
@@ -37,6 +37,20 @@ export class ImageError extends FileError {
 /** Largest width or height accepted (a sanity bound against absurd headers). */
 export const MAX_SIDE = 16384;
 
+/** Most pixels decoded (8192x8192): pngjs holds 4 bytes per pixel and the steps below about 40 more. */
+export const MAX_PIXELS = 2 ** 26;
+
+/** Largest image file read (a PNG or PGM of MAX_PIXELS fits well below). */
+export const MAX_IMAGE_FILE_BYTES = 2 ** 30;
+
+/** Refuses a width × height that is empty, beyond MAX_SIDE, or more than MAX_PIXELS, before anything is allocated. */
+function checkDimensions(width: number, height: number, file: string, what: string): void {
+  if (width < 1 || height < 1) throw new ImageError(file, `${what} ${width}x${height} is not plausible`);
+  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+    throw new ImageError(file, `${what} ${width}x${height} is too large (at most ${MAX_SIDE} pixels a side and ${MAX_PIXELS} pixels, e.g. 8192x8192)`);
+  }
+}
+
 /** Pixels at least this bright (after levels) count as ink for the bounding box. */
 export const INK_THRESHOLD = 0.1;
 
@@ -44,6 +58,10 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Decodes a PNG (any colour type and bit depth pngjs reads) to grey, compositing transparency over white. */
 export function decodePng(bytes: Uint8Array, file: string): GreyImage {
+  // The header first (pngjs allocates what IHDR claims): signature, length, "IHDR", width, height.
+  if (bytes.length < 24 || bytes[12] !== 0x49 || bytes[13] !== 0x48 || bytes[14] !== 0x44 || bytes[15] !== 0x52) throw new ImageError(file, 'not a readable PNG (no IHDR header)');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  checkDimensions(dv.getUint32(16), dv.getUint32(20), file, 'the PNG header claims');
   let png;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
@@ -93,15 +111,16 @@ export function decodePgm(bytes: Uint8Array, file: string): GreyImage {
   const width = nextNumber('width');
   const height = nextNumber('height');
   const maxval = nextNumber('maxval');
-  if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) throw new ImageError(file, `image size ${width}x${height} is not plausible`);
+  checkDimensions(width, height, file, 'image size');
   if (maxval < 1 || maxval > 65535) throw new ImageError(file, `maxval ${maxval} is not from 1 to 65535`);
   const n = width * height;
+  // Enough bytes for the pixels, before they are allocated: P5 one or two each, P2 at least one.
+  const size = maxval < 256 ? 1 : 2;
+  const need = binary ? at + 1 + n * size : at + n;
+  if (bytes.length < need) throw new ImageError(file, binary ? `truncated: ${bytes.length} bytes, the header (${width}x${height}, maxval ${maxval}) needs ${need}` : `truncated: ${bytes.length} bytes cannot hold ${n} pixels`);
   const pixels = new Float64Array(n);
   if (binary) {
     at++; // exactly one whitespace character ends the header
-    const size = maxval < 256 ? 1 : 2;
-    const need = at + n * size;
-    if (bytes.length < need) throw new ImageError(file, `truncated: ${bytes.length} bytes, the header (${width}x${height}, maxval ${maxval}) needs ${need}`);
     for (let i = 0; i < n; i++) {
       const v = size === 1 ? bytes[at + i] : (bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1];
       if (v > maxval) throw new ImageError(file, `pixel ${i} is ${v}, above maxval ${maxval}`);
@@ -130,9 +149,9 @@ export function decodeImage(bytes: Uint8Array, file: string): GreyImage {
 export function readImage(path: string): GreyImage {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, MAX_IMAGE_FILE_BYTES, 'image file');
   } catch (err) {
-    throw new ImageError(path, describeFsError(err));
+    throw new ImageError(path, err instanceof FileAccessError ? err.reason : describeFsError(err));
   }
   return decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), path);
 }

@@ -9,7 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { LimitError, MissingDatasetError, UserError } from '../errors.js';
-import { classCount, makeDigitSet, subset, type DigitSet } from './dataset.js';
+import { checkedClassCount } from './labels.js';
+import { makeDigitSet, subset, type DigitSet } from './dataset.js';
 import { parseIdxImages, parseIdxLabels, readMaybeGzip } from './idx.js';
 
 export const FILES = {
@@ -139,7 +140,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
     }
     train = subset(train, 0, options.trainSize, `${label} train[0:${options.trainSize}]`);
   }
-  const classes = classCount(trainFile, testFile);
+  const classes = checkedClassCount({ labels: trainLabels.labels, path: tl.path }, { labels: testLabels.labels, path: xl.path });
 
   let checksumMismatches: string[] = [];
   let verified = false;

@@ -4,7 +4,7 @@
  * here (a network trained on other images); the error names the model file, in one line.
  */
 import { resolve } from 'node:path';
-import type { DigitSet } from '../data/dataset.js';
+import { MAX_INPUT_PIXELS, type DigitSet } from '../data/dataset.js';
 import type { Mnist } from '../data/mnist.js';
 import type { Network } from '../nn/network.js';
 import { ModelError, type Model } from './model.js';
@@ -44,6 +44,7 @@ export function checkModelFits(model: Model, file: string, set: Pick<DigitSet, '
 /** The side of the square images a model takes (28 for 784 inputs); throws ModelError when its input count is not a square. */
 export function imageSide(net: Network, file: string): number {
   const n = net.sizes[0];
+  if (n > MAX_INPUT_PIXELS) throw new ModelError(file, `the model takes ${n} inputs, more than the ${MAX_INPUT_PIXELS} pixels (256x256) an image may have`);
   const side = Math.round(Math.sqrt(n));
   if (side * side !== n) throw new ModelError(file, `the model takes ${n} inputs, not a square image (such as 784 = 28x28)`);
   return side;

@@ -13,11 +13,13 @@
  * Float64, so save → load is exact. Files are written to a temporary name in the same
  * directory and renamed: an existing file is only ever replaced by a complete new one.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { FileAccessError, readRegularFile, writeFileDurable } from '../io/files.js';
+import { MAX_MODEL_FILE_BYTES, modelText } from './limits.js';
+import { MAX_COUNT, MAX_EPOCH, metaRulesProblem, type MetaRule } from './rules.js';
 import { FileError, UserError } from '../errors.js';
 import { describeFsError } from '../data/idx.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
-import { allocateNetwork, type Init, type Network } from '../nn/network.js';
+import { allocateNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import type { TrainOptions, TrainProgress } from '../train/train.js';
 
 export const FORMAT_VERSION = 1;
@@ -90,30 +92,17 @@ export function modelToJson(model: Model): string {
   return JSON.stringify(doc);
 }
 
-/** Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename. */
+/** Writes `text` to `path` atomically and durably (src/io/files.ts): every byte written and synced, then renamed; on failure the old file stays. */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx');
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    writeFileDurable(path, text);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* it may not exist */
-    }
-    throw new UserError(`${path}: cannot write the model (${describeFsError(err)})`);
+    throw new UserError(`${path}: cannot write the model (${err instanceof FileAccessError ? err.reason : describeFsError(err)})`);
   }
 }
 
 export function saveModel(path: string, model: Model): void {
-  writeFileAtomic(path, modelToJson(model));
+  writeFileAtomic(path, modelText(model));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -232,6 +221,39 @@ const META_SCHEMA: [string, Kind][] = [
   ['progress.finished', 'boolean'],
 ];
 
+/**
+ * Ranges and values of the digitTrain fields, checked after META_SCHEMA's kinds (and fields it
+ * does not list), by src/model/rules.ts; the options' ranges are those of the train command's flags.
+ */
+export const META_RULES: (readonly [string, MetaRule])[] = [
+  ['init', { oneOf: [...INITS, 'file'] }],
+  ['seed', { integer: true, max: 0xffffffff }],
+  ['version', { kind: 'string' }],
+  ['created', { kind: 'string' }],
+  ['monitor', { optional: true, listOf: ['test', 'validation', 'train'] }],
+  ['keep', { optional: true, oneOf: ['best', 'last'] }],
+  ['keptEpoch', { optional: true, integer: true, min: 1, atMost: 'progress.epoch' }],
+  ['initFrom', { optional: true, kind: 'string', nonEmpty: true }],
+  ['options.batch', { integer: true, min: 1, max: MAX_COUNT }],
+  ['options.lambda', { min: 0 }],
+  ['options.momentum', { min: 0, below: 1 }],
+  ['options.etaPatience', { integer: true, max: MAX_EPOCH }],
+  ['options.etaHalvings', { integer: true, max: MAX_EPOCH }],
+  ['options.earlyStop', { integer: true, max: MAX_EPOCH }],
+  ['dataset.name', { nonEmpty: true }],
+  ['dataset.trainSize', { integer: true, min: 1, max: MAX_COUNT }],
+  ['dataset.sha256', { optional: true, sha256: true }],
+  ['progress.epoch', { integer: true, max: MAX_EPOCH }],
+  ['progress.rngState', { integer: true, max: 0xffffffff }],
+  ['progress.epochSeen', { integer: true, atMost: 'dataset.trainSize' }],
+  ['progress.epochCostSum', { min: 0 }],
+  ['progress.epochTrainSeconds', { min: 0 }],
+  ['progress.halvings', { integer: true, max: MAX_EPOCH }],
+  ['progress.bestAccuracy', { min: -1, max: 1 }],
+  ['progress.bestEpoch', { integer: true, atMost: 'progress.epoch' }],
+  ['progress.sinceBest', { integer: true, atMost: 'progress.epoch' }],
+];
+
 function kindError(v: unknown, kind: Kind): string | null {
   const finite = typeof v === 'number' && Number.isFinite(v);
   switch (kind) {
@@ -281,15 +303,17 @@ function checkMeta(m: unknown, file: string): ModelMeta {
       }
     }
   });
+  const problem = metaRulesProblem(m, META_RULES);
+  if (problem) throw new ModelError(file, problem);
   return m as unknown as ModelMeta;
 }
 
 export function loadModel(path: string): Model {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_MODEL_FILE_BYTES, 'model file').toString('utf8');
   } catch (err) {
-    throw new ModelError(path, describeFsError(err));
+    throw new ModelError(path, err instanceof FileAccessError ? err.reason : describeFsError(err));
   }
   return parseModel(text, path);
 }

@@ -12,6 +12,17 @@ export function escapeXml(s: string): string {
 /** A coordinate with at most two decimals (short SVG, sub-pixel exact enough). */
 export const num = (v: number): string => String(Math.round(v * 100) / 100);
 
+/** [min, max] of many values, by a loop (spreading 200,000 values into Math.min overflows the stack). */
+function extent(values: number[]): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
 /**
  * Round tick values covering [min, max]: steps of 1, 2 or 5 times a power of ten, about
  * `count` of them. The first tick is ≤ min and the last ≥ max.
@@ -19,7 +30,8 @@ export const num = (v: number): string => String(Math.round(v * 100) / 100);
 export function niceTicks(min: number, max: number, count = 5, integer = false): number[] {
   if (!(max > min)) {
     const pad = integer ? 1 : Math.abs(min) * 0.05 || 0.05;
-    return niceTicks(min - pad, max + pad, count, integer);
+    // Beyond 2^53 a pad of 1 changes nothing: one tick, not endless recursion.
+    return min - pad < max + pad ? niceTicks(min - pad, max + pad, count, integer) : [min];
   }
   const raw = (max - min) / Math.max(1, count - 1);
   const mag = 10 ** Math.floor(Math.log10(raw));
@@ -30,7 +42,8 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
   const ticks: number[] = [];
   // Rounded to the step's decimals: 3 × 0.1 is 0.3, not 0.30000000000000004.
   const decimals = Math.min(20, Math.max(0, Math.ceil(-Math.log10(step))) + 1);
-  for (let i = lo; i <= hi; i++) ticks.push(Number((i * step).toFixed(decimals)));
+  // Counted (at most 1000), not i++ from lo: beyond 2^53 i++ would not move.
+  for (let k = 0; k <= hi - lo && k < 1000; k++) ticks.push(Number(((lo + k) * step).toFixed(decimals)));
   return ticks;
 }
 
@@ -90,16 +103,16 @@ export function lineChart(o: LineChartOptions): string {
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   if (xs.length === 0) return '';
 
-  const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs);
+  const [xMin, xMax] = extent(xs);
   const xTicks = niceTicks(xMin, xMax, 8, true).filter((t) => t >= Math.floor(xMin) && t <= Math.ceil(xMax));
   // The x axis spans exactly the data (first to last epoch), or ±½ around a single point.
   const xDomain: [number, number] = xMax > xMin ? [xMin, xMax] : [xMin - 0.5, xMax + 0.5];
-  let yTicks = niceTicks(Math.min(...ys), Math.max(...ys), 5);
+  const [yMin, yMax] = extent(ys);
+  let yTicks = niceTicks(yMin, yMax, 5);
   if (o.yClamp) {
     const [lo, hi] = o.yClamp;
     yTicks = yTicks.filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9);
-    if (yTicks.length < 2) yTicks = niceTicks(Math.max(lo, Math.min(...ys)), Math.min(hi, Math.max(...ys)), 5);
+    if (yTicks.length < 2) yTicks = niceTicks(Math.max(lo, yMin), Math.min(hi, yMax), 5);
   }
   const yDomain: [number, number] = [yTicks[0], yTicks[yTicks.length - 1]];
   const tickWidth = Math.max(...yTicks.map((t) => fmt(t).length));

@@ -65,13 +65,23 @@ function epochTicks(e0: number, e1: number, plotWidth: number): number[] {
   if (e0 === e1) return [e0];
   const span = e1 - e0;
   const maxTicks = Math.max(2, Math.floor(plotWidth / 8));
+  // The smallest round step (1, 2, 2.5 or 5 × 10^k) that gives at most maxTicks ticks, however many epochs.
   let step = 1;
-  for (const s of [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000]) {
-    step = s;
-    if (span / s <= maxTicks - 1) break;
+  for (let mag = 1; ; mag *= 10) {
+    const fit = [1, 2, 2.5, 5].map((f) => f * mag).find((s) => Number.isInteger(s) && span / s <= maxTicks - 1);
+    if (fit !== undefined || !Number.isFinite(mag)) {
+      step = fit ?? span;
+      break;
+    }
   }
   const ticks = [e0];
-  for (let t = Math.ceil((e0 + 1) / step) * step; t < e1; t += step) ticks.push(t);
+  const first = Math.ceil((e0 + 1) / step) * step;
+  // Counted, not stepped: t += step would never move for epochs beyond 2^53.
+  for (let i = 0; i < maxTicks; i++) {
+    const t = first + i * step;
+    if (!(t < e1)) break;
+    if (t > ticks[ticks.length - 1]) ticks.push(t);
+  }
   ticks.push(e1);
   return ticks;
 }
@@ -111,7 +121,13 @@ export function renderTrainingChart(history: EpochRecord[], width: number, colou
   // chart starts with "epoch" as the per-epoch lines of training do), so the plots line up.
   const ranges = panels.map((p) => {
     const values = p.series.flatMap((s) => s.points.map(([, v]) => v));
-    return { min: Math.min(...values), max: Math.max(...values) };
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    } // a loop, not Math.min(...values): a history of 200,000 epochs would overflow the stack
+    return { min, max };
   });
   const labelWidth = Math.max(6, ...panels.flatMap((p, i) => [p.fmt(ranges[i].min).length, p.fmt(ranges[i].max).length]));
   const plotWidth = Math.max(MIN_PLOT_WIDTH, columns - labelWidth - 2);

@@ -30,7 +30,8 @@ export interface TableOptions {
 export function table(head: string[], rows: string[][], options: TableOptions = {}): string[] {
   const gap = ' '.repeat(options.gap ?? 2);
   const align = head.map((_, i) => options.align?.[i] ?? (i === 0 ? 'left' : 'right'));
-  const widths = head.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  // reduce, not Math.max(...rows): a table of 200,000 rows would overflow the stack
+  const widths = head.map((h, i) => rows.reduce((w, r) => Math.max(w, visibleLength(r[i] ?? '')), visibleLength(h)));
   const line = (cells: string[]) => cells.map((c, i) => pad(c ?? '', widths[i], align[i])).join(gap).replace(/\s+$/, '');
   const style = options.header ?? ((s: string) => s);
   return [style(line(head)), ...rows.map(line)];
