@@ -18,3 +18,4 @@ export * from './model/fit.js';
 export * from './report/html.js';
 export * from './nn/explain.js';
 export * from './bench/bench.js';
+export * from './export/onnx.js';

@@ -15,6 +15,7 @@ import { registerExplain } from './explain.js';
 import { registerBench } from './bench.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerReport } from './report.js';
+import { registerExport } from './export.js';
 
 /** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
 const oneLine = (str: string): string => `digit-train: ${str.split('\n')[0].replace(/^error: /, '')}\n`;
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerGradcheck(program);
   registerReport(program);
+  registerExport(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(str)) });
   return program;
 }
