@@ -8,7 +8,7 @@ import { loadModel, type Model } from '../model/model.js';
 import { parameterCount } from '../nn/network.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
-import { colorsFor, pct } from '../ui/terminal.js';
+import { colorsFor, fancyTerminal, pct } from '../ui/terminal.js';
 import { addOptions, parseOptions, type OptionSpec } from './options.js';
 
 export const infoOptions: readonly OptionSpec[] = [{ flags: '--json', description: 'print one JSON object (the model without its weights) instead of text' }];
@@ -103,7 +103,7 @@ function runInfo(file: string, args: { json?: boolean }): void {
     console.log('');
     for (const line of historyLines(info.history, c)) console.log(line);
     console.log('');
-    for (const line of renderTrainingChart(info.history, process.stdout.columns ?? 80, c)) console.log(line);
+    for (const line of renderTrainingChart(info.history, process.stdout.columns ?? 80, c, { unicode: fancyTerminal(process.stdout) })) console.log(line);
   }
   const f = info.final;
   if (f) {
