@@ -12,14 +12,15 @@ import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
 import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { checkWritable, dataOption, loadSplit, splitOption, warn, type Split } from './common.js';
+import { openExternally } from './open.js';
 import { addOptions, parseOptions, parsers, type OptionSpec } from './options.js';
 
 export const reportOptions: readonly OptionSpec[] = [
   { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
   { ...splitOption('test'), description: 'which images to evaluate the model on' },
   dataOption,
-  { flags: '--open', description: 'print the report as a file:// URL to open in a browser' },
+  { flags: '--open', description: 'open the report in the browser (xdg-open, open or start) and print its file:// URL' },
 ];
 
 interface ReportArgs {
@@ -36,9 +37,7 @@ export function registerReport(program: Command): void {
     .argument('<model>', 'model file (JSON)')
     .allowExcessArguments(false);
   addOptions(cmd, reportOptions);
-  cmd.action((model: string, raw: Record<string, unknown>) => {
-    runReport(model, parseOptions(reportOptions, raw) as unknown as ReportArgs);
-  });
+  cmd.action((model: string, raw: Record<string, unknown>) => runReport(model, parseOptions(reportOptions, raw) as unknown as ReportArgs));
 }
 
 /** Writes a report's HTML to `path` atomically (a temporary file, then rename); a UserError naming the flag when it cannot. */
@@ -52,7 +51,7 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
   }
 }
 
-function runReport(file: string, args: ReportArgs): void {
+async function runReport(file: string, args: ReportArgs): Promise<void> {
   checkWritable(args.out);
   const model = loadModel(file);
   const { data, set } = loadSplit(args.data, args.split);
@@ -61,5 +60,10 @@ function runReport(file: string, args: ReportArgs): void {
   writeReportFile(args.out, renderReport(model, evaluation, set, { modelPath: file }));
   const c = colorsFor(process.stdout);
   console.log(`${c.green('wrote')} ${args.out}: ${file} on ${set.name}, ${evaluation.correct} / ${evaluation.count} (${pct(evaluation.accuracy)})`);
-  if (args.open) console.log(pathToFileURL(resolve(args.out)).href);
+  if (args.open) {
+    const url = pathToFileURL(resolve(args.out)).href;
+    console.log(url);
+    const problem = await openExternally(url);
+    if (problem) warn(`could not open the report (${problem}); open ${url} in a browser`);
+  }
 }
