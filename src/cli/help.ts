@@ -21,7 +21,7 @@ export const EXAMPLES: Record<string, string[]> = {
   bench: ['digit-train bench', 'digit-train bench --train-size 5000 --epochs 2 --json > bench.json', 'digit-train bench --format github-action-benchmark > bench.json'],
   gradcheck: ['digit-train gradcheck', 'digit-train gradcheck --hidden 5,4 --activation tanh --output softmax --cost cross-entropy'],
   report: ['digit-train report model.json', 'digit-train report model.json --out report.html --open'],
-  export: ['digit-train export model.json model.onnx', 'digit-train --epochs 3 --out m.json && digit-train export m.json m.onnx'],
+  export: ['digit-train export model.json model.onnx', 'digit-train export network2-model.json digits.onnx      # network2.py files too'],
 };
 
 /** Damerau–Levenshtein distance (optimal string alignment): typos, one swap of neighbours counts 1. */

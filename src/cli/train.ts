@@ -14,7 +14,7 @@ import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../nn/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
-import { colorsFor, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
+import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { checkWritable, dataOption, stepSummary, warn } from './common.js';
 import { markdownTable } from '../ci/step-summary.js';
@@ -293,7 +293,7 @@ async function runTrain(args: TrainArgs, given: Set<string>): Promise<void> {
   const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
   for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.on(s, handlers[s]);
 
-  const bar = new EpochProgress(!json && !quiet && fancyTerminal(process.stdout));
+  const bar = new EpochProgress(!json && !quiet && cursorControl(process.stdout));
   const tRun = performance.now();
   const perEpoch = Math.ceil(data.train.count / trainOpts.batch);
   const resumedBatches = progress.batchInEpoch;

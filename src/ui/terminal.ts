@@ -22,9 +22,14 @@ export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
   return new Chalk({ level: on ? (Math.max(chalk.level, 2) as 2 | 3) : 0 });
 }
 
-/** Whether `stream` is a terminal that draws Unicode and moves the cursor (a TTY, not TERM=dumb); NO_COLOR does not change it. */
+/** Whether `stream` is a terminal that draws Unicode (a TTY, not TERM=dumb); NO_COLOR and FORCE_COLOR do not change it. */
 export function fancyTerminal(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   return stream.isTTY === true && !dumbTerminal(env);
+}
+
+/** Whether cursor movements may be sent to `stream` (the progress bar): a Unicode terminal, and not FORCE_COLOR=0, which asks for plain text. */
+export function cursorControl(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return fancyTerminal(stream, env) && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
 }
 
 export const pct = (fraction: number, digits = 2): string => `${(100 * fraction).toFixed(digits)}%`;
