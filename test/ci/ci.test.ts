@@ -99,7 +99,7 @@ describe('bench --format github-action-benchmark', () => {
   });
 
   it('the command prints that array (and --json with another --format is refused)', () => {
-    const r = run(['bench', '--format', 'github-action-benchmark', '--train-size', '500', '--epochs', '2', '--warmup', '0', '--hidden', '30', '--batch', '10']);
+    const r = run(['bench', '--format', 'github-action-benchmark', '--data', writeDataDir(), '--epochs', '2', '--warmup', '0', '--hidden', '30', '--batch', '10']);
     expect(r.code).toBe(0);
     const entries = JSON.parse(r.stdout) as { name: string; unit: string; value: number }[];
     expect(Array.isArray(entries)).toBe(true);

@@ -109,9 +109,9 @@ describe('digit-train predict', () => {
     expect(warned.code).toBe(0);
     expect(warned.stderr).toBe(`digit-train: warning: ${join(dir, 'framed.pgm')}: the background looks light; for a dark digit on a light background use --invert\n`);
     expect(warned.stdout).toMatch(/framed\.pgm: predicted \d/);
-    for (const [name, grey] of [['blank.pgm', 0], ['grey.pgm', 128], ['white.pgm', 255]] as const) {
+    for (const [name, grey, extra] of [['blank.pgm', 0, []], ['grey.pgm', 128, ['--invert']], ['white.pgm', 255, ['--json']]] as const) {
       writeFileSync(join(dir, name), encodePgm(new Uint8Array(100).fill(grey), 10, 10));
-      for (const extra of [[], ['--invert'], ['--json']]) {
+      {
         const blank = run(['predict', saved(), join(dir, name), ...extra]);
         expect(blank.code).toBe(2);
         expect(blank.stdout).toBe('');

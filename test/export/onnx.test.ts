@@ -11,7 +11,8 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist.js';
 import type { DigitSet } from '../../src/data/dataset.js';
-import { checkExportable, networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, UnsupportedExportError } from '../../src/export/onnx.js';
+import { checkExportable, networkToOnnx, ONNX_IR_VERSION, ONNX_OPSET, saveOnnx, UnsupportedExportError } from '../../src/export/onnx.js';
+import { train } from '../report/fixtures.js';
 import { loadModel } from '../../src/model/model.js';
 import { predictSet } from '../../src/nn/metrics.js';
 import { createNetwork, type Network } from '../../src/nn/network.js';
@@ -41,16 +42,26 @@ const argmax = (a: ArrayLike<number>, at: number, n: number) => {
   return best;
 };
 
-describe.each([
-  { name: 'sigmoid hidden, sigmoid output', args: [] as string[] },
-  { name: 'tanh hidden ×2, softmax output', args: ['--hidden', '40,20', '--activation', 'tanh', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.1'] },
-  { name: 'relu hidden, softmax output', args: ['--activation', 'relu', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.1'] },
-])('digit-train export ($name) run by ONNX Runtime', ({ args }) => {
-  it('gives the same digit for all 10,000 test images and outputs within 1e-5 of ours and of eval --json', async () => {
+/** Largest |ONNX − ours| over all outputs, and how many images get our digit and the right one. */
+function compare(theirs: Float32Array, ours: { predicted: Uint8Array; outputs: Float64Array }) {
+  let maxDiff = 0;
+  let sameDigit = 0;
+  let correct = 0;
+  for (let e = 0; e < test.count; e++) {
+    for (let j = 0; j < 10; j++) maxDiff = Math.max(maxDiff, Math.abs(theirs[e * 10 + j] - ours.outputs[e * 10 + j]));
+    const digit = argmax(theirs, e * 10, 10);
+    if (digit === ours.predicted[e]) sameDigit++;
+    if (digit === test.labels[e]) correct++;
+  }
+  return { maxDiff, sameDigit, correct };
+}
+
+describe('digit-train export, run by ONNX Runtime', () => {
+  it('sigmoid/sigmoid from the CLI: the same digit for all 10,000 test images, outputs within 1e-5 of ours and of eval --json', async () => {
     const dir = tempDir();
     const model = join(dir, 'model.json');
     const onnxFile = join(dir, 'model.onnx');
-    expect(run(['--epochs', '1', '--out', model, ...args], { cwd: dir }).code).toBe(0);
+    expect(run(['--epochs', '1', '--out', model], { cwd: dir }).code).toBe(0);
     const exported = run(['export', model, onnxFile], { cwd: dir });
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
@@ -58,17 +69,8 @@ describe.each([
     expect(exported.stdout).toContain('input "image" float32 [N, 784]');
     expect(readdirSync(dir).sort()).toEqual(['model.json', 'model.onnx']); // no temporary file left
 
-    const ours = predictSet(loadModel(model).net, test);
     const theirs = await runOnnx(onnxFile, pixels, test.count);
-    let maxDiff = 0;
-    let sameDigit = 0;
-    let correct = 0;
-    for (let e = 0; e < test.count; e++) {
-      for (let j = 0; j < 10; j++) maxDiff = Math.max(maxDiff, Math.abs(theirs[e * 10 + j] - ours.outputs[e * 10 + j]));
-      const digit = argmax(theirs, e * 10, 10);
-      if (digit === ours.predicted[e]) sameDigit++;
-      if (digit === test.labels[e]) correct++;
-    }
+    const { maxDiff, sameDigit, correct } = compare(theirs, predictSet(loadModel(model).net, test));
     expect(sameDigit).toBe(test.count);
     expect(maxDiff).toBeLessThan(1e-5);
 
@@ -83,6 +85,23 @@ describe.each([
     // One image at a time (N = 1) gives the same numbers as the batch.
     const one = await runOnnx(onnxFile, pixels.subarray(784 * 7, 784 * 8), 1);
     expect(Array.from(one)).toEqual(Array.from(theirs.subarray(70, 80)));
+  });
+
+  it.each([
+    { name: 'tanh ×2 hidden layers, softmax output', hidden: [40, 20], activation: 'tanh' as const },
+    { name: 'relu hidden, softmax output', hidden: [30], activation: 'relu' as const },
+  ])('$name (trained in-process): the same digit for all 10,000 test images, outputs within 1e-5', async ({ hidden, activation }) => {
+    const model = train(loadMnist({ trainSize: 5000 }), { hidden, activation, output: 'softmax', cost: 'cross-entropy', epochs: 1, options: { eta: 0.1 } });
+    const file = join(tempDir(), 'm.onnx');
+    saveOnnx(file, model.net);
+    const ours = predictSet(model.net, test);
+    const { maxDiff, sameDigit, correct } = compare(await runOnnx(file, pixels, test.count), ours);
+    expect(sameDigit).toBe(test.count);
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(correct / test.count).toBeGreaterThan(0.8); // a trained network, so the digits mean something
+    let sum = 0;
+    for (let j = 0; j < 10; j++) sum += ours.outputs[j];
+    expect(sum).toBeCloseTo(1, 12); // softmax
   });
 });
 
