@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the benchmark with the C reference side by side (when ../shared/bench is
- * there), its JSON kept in bench-result.json for CI to store and compare with `--baseline`.
+ * `npm run bench`: the benchmark with the C reference side by side (when DIGIT_TRAIN_REFERENCE
+ * names its reference-epoch binary), its JSON kept in bench-result.json for CI to store and compare with `--baseline`.
  * Extra arguments go to `digit-train bench` (e.g. `npm run bench -- --epochs 5`).
  */
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { defaultReferencePath } from '../src/bench/bench.js';
 
 const bin = fileURLToPath(new URL('../bin/digit-train.js', import.meta.url));
 const out = fileURLToPath(new URL('../bench-result.json', import.meta.url));
-const args = ['bench', '--json', ...(existsSync(defaultReferencePath()) ? ['--compare-reference'] : []), ...process.argv.slice(2)];
+const args = ['bench', '--json', ...(defaultReferencePath() !== '' && existsSync(defaultReferencePath()) ? ['--compare-reference'] : []), ...process.argv.slice(2)];
 const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(out, r.stdout);

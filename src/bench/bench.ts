@@ -1,13 +1,13 @@
 /**
  * The training benchmark: seconds per epoch, examples per second, evaluation and data-load
- * seconds, peak memory, start-up time; and, side by side in the same run, the C reference of
- * ../shared/bench, so our speed is quoted as a ratio that machine noise hits alike.
+ * seconds, peak memory, start-up time; and, side by side in the same run, a C reference
+ * implementation (reference.c and its reference-epoch binary, not part of this repository,
+ * found by path), so our speed is quoted as a ratio that machine noise hits alike.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
@@ -91,10 +91,9 @@ export function timeEpochs(data: Mnist, w: Workload, epochs: number, seed: numbe
   return { trainImages: train.count, epochs: out };
 }
 
-/** Default location of the C reference: ../shared/bench/reference-epoch beside the project root. */
+/** Default location of the C reference's reference-epoch binary: $DIGIT_TRAIN_REFERENCE ('' when unset). */
 export function defaultReferencePath(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(root, '..', 'shared', 'bench', 'reference-epoch');
+  return process.env.DIGIT_TRAIN_REFERENCE ?? '';
 }
 
 /**

@@ -21,8 +21,8 @@ export const benchOptions: readonly OptionSpec[] = [
   { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
   {
     flags: '--compare-reference [path]',
-    description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
-    defaultText: 'off; path ../shared/bench/reference-epoch',
+    description: 'also time the C reference (its reference-epoch binary; without a path: $DIGIT_TRAIN_REFERENCE) in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',
+    defaultText: 'off',
   },
   { flags: '--rounds <n>', description: 'interleaved rounds of ours and the reference', default: 3, parse: parsers.positiveInt },
   { flags: '--baseline <file>', description: 'compare with a stored `bench --json` result; exit 1 when slower than the tolerance', parse: parsers.text },
@@ -78,6 +78,7 @@ function runBenchCommand(args: BenchArgs): void {
   }
   if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
   const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);
+  if (reference === '') throw new UserError('--compare-reference: give the path of the C reference (reference-epoch), or set DIGIT_TRAIN_REFERENCE');
   const bin = fileURLToPath(new URL('../../bin/digit-train.js', import.meta.url));
   const c = colorsFor(process.stderr);
   const result = runBench(

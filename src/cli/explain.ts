@@ -1,7 +1,7 @@
 /**
  * `digit-train explain`: backpropagation made visible on one real digit (the account of
- * ../shared/backprop-notes.txt, step by step with the engine's numbers), or with --chain on the
- * notes' one-neuron-per-layer network. The numbers come from src/nn/explain.ts; the text from
+ * docs/backprop.md, step by step with the engine's numbers), or with --chain on a
+ * one-neuron-per-layer network. The numbers come from src/nn/explain.ts; the text from
  * src/ui/explain.ts.
  */
 import type { Command } from 'commander';
@@ -36,7 +36,7 @@ export const explainOptions: readonly OptionSpec[] = [
   { flags: '--hidden <sizes>', description: 'hidden layer sizes of the random network (without --model)', default: '30', parse: parsers.layers },
   { flags: '--seed <n>', description: 'seed of the random network (without --model) and of --chain', default: DEFAULT_EXPLAIN_SEED, parse: parsers.seed },
   { flags: '--top <n>', description: 'rows of each list (steepest weights, wishes, paths, disagreements)', default: EXPLAIN_TOP, parse: parsers.positiveInt },
-  { flags: '--chain [depth]', description: `instead: the notes' network of one neuron per layer, depth weight layers (1 to ${MAX_CHAIN_DEPTH})`, defaultText: '3: 1-1-1-1', parse: parseDepth },
+  { flags: '--chain [depth]', description: `instead: a network of one neuron per layer (docs/backprop.md), depth weight layers (1 to ${MAX_CHAIN_DEPTH})`, defaultText: '3: 1-1-1-1', parse: parseDepth },
   dataOption,
   { flags: '--json', description: 'print everything as one JSON object instead of text' },
 ];

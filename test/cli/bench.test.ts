@@ -41,6 +41,9 @@ describe('digit-train bench', () => {
     const missing = run(['bench', '--train-size', '100', '--compare-reference', '/nonexistent/ref']);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('digit-train: --compare-reference: /nonexistent/ref does not exist');
+    const noPath = run(['bench', '--train-size', '100', '--compare-reference'], { env: { DIGIT_TRAIN_REFERENCE: '' } });
+    expect(noPath.code).toBe(2);
+    expect(noPath.stderr).toBe('digit-train: --compare-reference: give the path of the C reference (reference-epoch), or set DIGIT_TRAIN_REFERENCE\n');
     const dir = tempDir();
     writeFileSync(join(dir, 'b.json'), '{"x":1}');
     const bad = run(['bench', '--baseline', join(dir, 'b.json')]);

@@ -114,10 +114,11 @@ describe('the ONNX file', () => {
     expect(Number(m.irVersion)).toBe(8);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
     expect([m.producerName, m.producerVersion]).toEqual(['digit-train', '9.9.9']);
-    expect(m.graph!.node.map((x) => x.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Softmax']);
-    const w0 = m.graph!.initializer.find((t) => t.name === 'W0')!;
-    expect(w0.dims.map(Number)).toEqual([784, 5]);
-    const f = new Float32Array(Uint8Array.from(w0.rawData).buffer);
+    const graph = m.graph!;
+    expect(graph.node!.map((x) => x.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Softmax']);
+    const w0 = graph.initializer!.find((t) => t.name === 'W0')!;
+    expect(w0.dims!.map(Number)).toEqual([784, 5]);
+    const f = new Float32Array(Uint8Array.from(w0.rawData!).buffer);
     expect(f[3 * 5 + 2]).toBe(Math.fround(n.W[0][3 * 5 + 2]));
   });
 

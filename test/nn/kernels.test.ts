@@ -166,7 +166,7 @@ describe('reproducibility', () => {
   });
 
   it('mulberry32 draws the same numbers as the C reference', () => {
-    // First draws of the C reference's rnd() with rng_a = 1 (see ../shared/bench/reference.c).
+    // First draws of the C reference's rnd() with rng_a = 1 (the C reference's reference.c).
     const r = new Random(1);
     expect([r.next(), r.next(), r.next()]).toEqual([0.62707394058816135, 0.0027357211802154779, 0.52744703995995224]);
   });
