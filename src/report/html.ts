@@ -219,7 +219,7 @@ function perClassTable(e: Evaluation): string {
   return (
     `<div class="scroll"><table class="scores" data-bar-min="${lo.toFixed(2)}"><thead><tr><th scope="col">digit</th><th scope="col">images</th><th scope="col">answers</th><th scope="col" colspan="2">precision</th><th scope="col" colspan="2">recall</th></tr></thead>` +
     `<tbody>\n${rows.join('\n')}\n</tbody></table></div>` +
-    `<p class="note">Images: how many of the set show this digit; answers: how many the network called this digit. Precision: of its answers, the share that were right (– when it never gave that answer). Recall: of the images of this digit, the share it found. The bars run from ${pct(lo, 0)} (empty) to 100 % (full), so that the differences show.</p>`
+    `<p class="note">Images: how many of the set show this digit; answers: how many the network called this digit. Precision: of its answers, the share that were right (– when it never gave that answer). Recall: of the images of this digit, the share it found. The bars run from ${pct(lo, 0)} (empty) to 100% (full), so that the differences show.</p>`
   );
 }
 

@@ -49,7 +49,7 @@ describe('npm pack', () => {
     }
     expect(existsSync(join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-    for (const f of ['package/LICENSE', 'package/README.md', 'package/npm-shrinkwrap.json', 'package/bin/digit-train.js', 'package/dist/cli/main.js', 'package/dist/export/onnx.js'])
+    for (const f of ['package/LICENSE', 'package/README.md', 'package/docs/backprop.md', 'package/npm-shrinkwrap.json', 'package/bin/digit-train.js', 'package/dist/cli/main.js', 'package/dist/export/onnx.js'])
       expect(files).toContain(f);
     expect(files.filter((f) => /^package\/(src|test|scripts|examples)\//.test(f))).toEqual([]);
 

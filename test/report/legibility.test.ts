@@ -96,6 +96,6 @@ describe.skipIf(!CHROMIUM)('the report as drawn by headless Chromium', () => {
     const spreadOfValues = Math.max(...values) - Math.min(...values);
     expect(Math.max(...bars) - Math.min(...bars)).toBeCloseTo(spreadOfValues / (1 - lo), 2);
     expect(Math.max(...bars) - Math.min(...bars)).toBeGreaterThan(1.5 * spreadOfValues);
-    expect(html).toContain(`The bars run from ${Math.round(100 * lo)}% (empty) to 100 % (full)`);
+    expect(html).toContain(`The bars run from ${Math.round(100 * lo)}% (empty) to 100% (full)`);
   }, 40_000);
 });
