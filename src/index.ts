@@ -38,3 +38,6 @@ export type { Explanation, ExplainOptions, ChainExplanation } from './explain/ty
 // The HTML report and the training benchmark.
 export { buildReport } from './report/html.js';
 export { runBench, type BenchOptions, type BenchResult } from './bench/bench.js';
+
+// ONNX export.
+export { networkToOnnx, saveOnnx, checkExportable, onnxSignature, UnsupportedExportError, ONNX_IR_VERSION, ONNX_OPSET, type OnnxSignature } from './export/onnx.js';

@@ -7,8 +7,12 @@ import { readBaseline } from '../bench/baseline.js';
 import { checkRunSize } from '../model/limits.js';
 import { colorsFor } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
-import { dataOption } from './common.js';
+import { dataOption, stepSummary } from './common.js';
+import { githubActionBenchmark } from '../bench/github.js';
+import { markdownTable } from '../ci/step-summary.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
+
+export const BENCH_FORMATS = ['table', 'json', 'github-action-benchmark'] as const;
 
 export const benchOptions = {
   epochs: { flags: '--epochs <n>', description: 'measured epochs per workload (median reported)', default: 3, parse: parsers.positiveInt },
@@ -27,7 +31,13 @@ export const benchOptions = {
   tolerance: { flags: '--tolerance <x>', description: 'allowed slow-down against --baseline (ratio)', default: 1.25, parse: parsers.positiveNumber },
   seed: { flags: '--seed <n>', description: 'seed of the generator', default: 1, parse: parsers.seed },
   data: dataOption,
-  json: { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table' },
+  json: { flags: '--json', description: 'print one JSON object (with Node version, CPU, date and options) instead of a table (same as --format json)' },
+  format: {
+    flags: '--format <f>',
+    description: 'output: a table, one JSON object, or the [{name, unit, value, range, extra}] array of benchmark trackers (customSmallerIsBetter)',
+    default: 'table',
+    choices: BENCH_FORMATS,
+  },
 } as const satisfies OptionTable;
 
 type BenchArgs = ArgsOf<typeof benchOptions>;
@@ -39,6 +49,8 @@ export function registerBench(program: Command): void {
 }
 
 function runBenchCommand(args: BenchArgs): void {
+  if (args.json && args.format !== 'table' && args.format !== 'json') throw new UserError(`--json and --format ${args.format}: choose one`);
+  const format = args.json ? 'json' : args.format;
   const workloads: Workload[] = [];
   for (const hidden of args.hidden) {
     for (const batch of args.batch) workloads.push({ hidden, batch });
@@ -55,16 +67,41 @@ function runBenchCommand(args: BenchArgs): void {
     VERSION,
     bin,
     (line) => {
-      if (!args.json) process.stderr.write(c.dim(`… ${line}\n`));
+      if (format === 'table') process.stderr.write(c.dim(`… ${line}\n`));
     },
   );
-  if (args.json) console.log(JSON.stringify(result));
+  if (format === 'json') console.log(JSON.stringify(result));
+  else if (format === 'github-action-benchmark') console.log(JSON.stringify(githubActionBenchmark(result), null, 2));
   else printTable(result);
+  stepSummary(benchSummary(result));
   if (baseline) {
     const verdict = compareBaseline(result, baseline, args.tolerance);
-    for (const l of verdict.lines) (args.json ? process.stderr : process.stdout).write(`${l}\n`);
+    for (const l of verdict.lines) (format !== 'table' ? process.stderr : process.stdout).write(`${l}\n`);
     if (!verdict.ok) throw new UserError('training is slower than the baseline allows (see above)', 1);
   }
+}
+
+/** The Markdown summary for $GITHUB_STEP_SUMMARY: one row per workload. */
+function benchSummary(r: BenchResult): string {
+  const withRatio = r.workloads.some((w) => w.reference);
+  return [
+    `### digit-train bench`,
+    '',
+    `digit-train ${r.version}, Node ${r.node}, ${r.cpu} (${r.cores} cores); data load ${r.loadSeconds.toFixed(3)} s, start-up ${r.startupSeconds.toFixed(3)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
+    '',
+    markdownTable(
+      ['workload', 'train s/epoch (median)', 'examples/s', 'eval s', 'test accuracy', ...(withRatio ? ['ratio to C'] : [])],
+      r.workloads.map((w) => [
+        w.name,
+        w.trainSeconds.toFixed(3),
+        Math.round(w.examplesPerSecond).toLocaleString('en-US'),
+        w.evalSeconds.toFixed(3),
+        `${(100 * w.testAccuracy).toFixed(2)}%`,
+        ...(withRatio ? [w.reference ? `${w.reference.ratio.toFixed(2)}×` : ''] : []),
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  ].join('\n');
 }
 
 function printTable(r: BenchResult): void {

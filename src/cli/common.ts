@@ -6,6 +6,8 @@ import { fileKind } from '../io/files.js';
 import type { DigitSet } from '../data/dataset.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import type { OptionSpec } from './options.js';
+import { appendStepSummary } from '../ci/step-summary.js';
+import { colorsFor } from '../ui/terminal.js';
 
 export const SPLITS = ['test', 'validation', 'train'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -66,3 +68,14 @@ export function checkWritable(out: string, flag = '--out'): void {
   }
 }
 
+
+/** A warning line on stderr, worded like the errors: "digit-train: warning: …". */
+export function warn(text: string): void {
+  console.error(colorsFor(process.stderr).yellow(`digit-train: warning: ${text}`));
+}
+
+/** Appends a Markdown summary to $GITHUB_STEP_SUMMARY when it is set; a failure to do so is a warning. */
+export function stepSummary(markdown: string): void {
+  const problem = appendStepSummary(markdown);
+  if (problem) warn(problem);
+}

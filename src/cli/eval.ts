@@ -13,7 +13,8 @@ import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars, classScoreLines, confusionLines } from '../ui/tables.js';
 import { colorsFor, pct } from '../ui/terminal.js';
-import { dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { dataOption, loadSplit, splitOption, stepSummary, warn, type Split } from './common.js';
+import { markdownTable } from '../ci/step-summary.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 /** --min-accuracy: a percentage from 0 to 100, "95" or "95%"; 0 < P ≤ 1 is refused as a likely fraction. */
@@ -31,7 +32,7 @@ export const evalOptions = {
   split: splitOption('test'),
   data: dataOption,
   show: { flags: '--show <n>', description: 'how many of the most confident mistakes to draw (0: none)', default: 5, parse: parsers.nonNegativeInt },
-  json: { flags: '--json', description: 'print one JSON object with everything (accuracy as a fraction) instead of text' },
+  json: { flags: '--json', description: 'print one JSON object with everything instead of text (accuracies, precision, recall and minAccuracy as fractions from 0 to 1)' },
   minAccuracy: {
     flags: '--min-accuracy <P>',
     description: 'exit 1 when the accuracy is below P percent (0–100, e.g. 95 or 95%; a value from 0 to 1 is refused unless written with %)',
@@ -68,7 +69,7 @@ function runEval(file: string, args: EvalArgs): void {
   const c = colorsFor(process.stdout);
   const model = loadModel(file);
   const { data, set } = loadSplit(args.data, args.split);
-  for (const f of data.checksumMismatches) console.error(colorsFor(process.stderr).yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
+  for (const f of data.checksumMismatches) warn(`${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`);
   checkModelFits(model, file, set, data.classes, datasetName(data));
   const ev = evaluateDetailed(model.net, set, args.show);
 
@@ -87,16 +88,36 @@ function runEval(file: string, args: EvalArgs): void {
         confusion: ev.confusion,
         perClass: ev.perClass,
         worst: ev.worst,
-        minAccuracy: args.minAccuracy ?? null,
+        // Every accuracy in this object is a fraction from 0 to 1, the gate's too (--min-accuracy 95 → 0.95).
+        minAccuracy: args.minAccuracy === undefined ? null : args.minAccuracy / 100,
         passed: args.minAccuracy === undefined ? null : meetsPercent(ev.correct, ev.count, args.minAccuracy),
       }),
     );
   } else {
     for (const line of report(file, model, ev, set, c)) console.log(line);
   }
+  stepSummary(evalSummary(file, model, ev, args.minAccuracy));
   if (args.minAccuracy !== undefined && !meetsPercent(ev.correct, ev.count, args.minAccuracy)) {
     throw new UserError(`accuracy ${pct(ev.accuracy)} (${ev.correct} / ${ev.count}) on ${set.name} is below --min-accuracy ${args.minAccuracy}%`, 1);
   }
+}
+
+/** The Markdown summary for $GITHUB_STEP_SUMMARY: the accuracy, the gate, per-digit recall. */
+function evalSummary(file: string, model: Model, ev: Evaluation, minAccuracy: number | undefined): string {
+  const gate =
+    minAccuracy === undefined ? '' : meetsPercent(ev.correct, ev.count, minAccuracy) ? ` ✅ passes --min-accuracy ${minAccuracy}%` : ` ❌ below --min-accuracy ${minAccuracy}%`;
+  return [
+    `### digit-train eval \`${file}\``,
+    '',
+    `${describeModel(model)}`,
+    '',
+    `**${ev.set}: ${ev.correct} / ${ev.count} correct (${pct(ev.accuracy)})**, average cost ${ev.cost.toFixed(4)}.${gate}`,
+    '',
+    markdownTable(['digit', ...ev.perClass.map((p) => String(p.digit))], [
+      ['precision', ...ev.perClass.map((p) => pct(p.precision, 1))],
+      ['recall', ...ev.perClass.map((p) => pct(p.recall, 1))],
+    ], ['l', ...ev.perClass.map(() => 'r' as const)]),
+  ].join('\n');
 }
 
 function report(file: string, model: Model, ev: Evaluation, set: DigitSet, c: ChalkInstance): string[] {

@@ -8,7 +8,7 @@ import { loadModel, type Model } from '../model/model.js';
 import { parameterCount } from '../nn/layout.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
-import { colorsFor, pct } from '../ui/terminal.js';
+import { colorsFor, fancyTerminal, pct } from '../ui/terminal.js';
 import { addOptions, type OptionTable, parseOptions } from './options.js';
 
 export const infoOptions = {
@@ -105,7 +105,7 @@ function runInfo(file: string, args: { json?: boolean }): void {
     console.log('');
     for (const line of historyLines(info.history, c)) console.log(line);
     console.log('');
-    for (const line of renderTrainingChart(info.history, process.stdout.columns ?? 80, c)) console.log(line);
+    for (const line of renderTrainingChart(info.history, process.stdout.columns ?? 80, c, { unicode: fancyTerminal(process.stdout) })) console.log(line);
   }
   const f = info.final;
   if (f) {

@@ -18,9 +18,17 @@ import { registerBench } from './bench.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
+import { registerExport } from './export.js';
+import { addHelpExamples, catchUnknownCommands } from './help.js';
 
-/** commander's error text as our one line: "digit-train: unknown option '--bogus'". */
-const oneLine = (str: string): string => `digit-train: ${printable(str.split('\n')[0].replace(/^error: /, ''))}\n`;
+/**
+ * commander's error text as our one line, its hint kept:
+ * "digit-train: unknown option '--epoch' (Did you mean --epochs?)".
+ */
+const oneLine = (str: string): string => {
+  const [first, ...rest] = str.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return `digit-train: ${printable([first.replace(/^error: /, ''), ...rest].join(' '))}\n`;
+};
 
 export function buildProgram(): Command {
   const program = new Command('digit-train')
@@ -41,7 +49,10 @@ export function buildProgram(): Command {
   registerGradcheck(program);
   registerReport(program);
   registerServe(program);
+  registerExport(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(str)) });
+  catchUnknownCommands(program);
+  addHelpExamples(program);
   return program;
 }
 

@@ -13,7 +13,7 @@ import { predictSet } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars } from '../ui/tables.js';
 import { colorsFor } from '../ui/terminal.js';
-import { checkIndex, dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { checkIndex, dataOption, loadSplit, splitOption, warn, type Split } from './common.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 import { printable } from './text.js';
 
@@ -76,9 +76,14 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
     items = images.map((path, i) => {
       const img = readImage(path);
       const digit = toDigit(img, { invert: args.invert, side });
-      const warn = (text: string) => console.error(colorsFor(process.stderr).yellow(`warning: ${printable(path)}: ${text}`));
-      if (!args.invert && lightBackground(img)) warn('the background looks light; for a dark digit on a light background use --invert');
-      else if (digit.every((v) => v === 0)) warn('no ink found (the picture is all one grey)');
+      // A blank or all-one-grey picture has no digit: a prediction for it would mean nothing.
+      if (digit.every((v) => v === 0)) {
+        if (toDigit(img, { invert: !args.invert, side }).some((v) => v !== 0)) {
+          throw new UserError(`${printable(path)}: nothing is drawn (no ink lighter than the background${args.invert ? ' after --invert); without --invert there is a digit' : '); with --invert (a dark digit on a light background) there is one'}`);
+        }
+        throw new UserError(`${printable(path)}: nothing is drawn (every pixel is the same grey), so there is no digit to predict`);
+      }
+      if (!args.invert && lightBackground(img)) warn(`${printable(path)}: the background looks light; for a dark digit on a light background use --invert`);
       pixels.set(digit, i * side * side);
       return { source: path, pixels: digit };
     });

@@ -12,7 +12,8 @@ import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
 import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { checkWritable, dataOption, loadSplit, splitOption, type Split } from './common.js';
+import { checkWritable, dataOption, loadSplit, splitOption, warn, type Split } from './common.js';
+import { openExternally } from './open.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 import { checkDistinctFiles, dataFilesIn } from './paths.js';
 
@@ -20,7 +21,7 @@ export const reportOptions = {
   out: { flags: '-o, --out <file>', description: 'where to write the HTML report', default: 'report.html', parse: parsers.text },
   split: { ...splitOption('test'), description: 'which images to evaluate the model on' },
   data: dataOption,
-  open: { flags: '--open', description: 'print the report as a file:// URL to open in a browser' },
+  open: { flags: '--open', description: 'open the report in the browser (xdg-open, open or start) and print its file:// URL' },
 } as const satisfies OptionTable;
 
 type ReportArgs = ArgsOf<typeof reportOptions>;
@@ -32,9 +33,7 @@ export function registerReport(program: Command): void {
     .argument('<model>', 'model file (JSON)')
     .allowExcessArguments(false);
   addOptions(cmd, reportOptions);
-  cmd.action((model: string, raw: Record<string, unknown>) => {
-    runReport(model, parseOptions(reportOptions, raw));
-  });
+  cmd.action((model: string, raw: Record<string, unknown>) => runReport(model, parseOptions(reportOptions, raw)));
 }
 
 /** Writes a report's HTML to `path` atomically (a temporary file, then rename); a UserError naming the flag when it cannot. */
@@ -48,7 +47,7 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
   }
 }
 
-function runReport(file: string, args: ReportArgs): void {
+async function runReport(file: string, args: ReportArgs): Promise<void> {
   checkWritable(args.out);
   checkDistinctFiles([{ flag: '--out', path: args.out }], [{ flag: 'the model', path: file }, ...dataFilesIn(args.data)]);
   const model = loadModel(file);
@@ -58,5 +57,10 @@ function runReport(file: string, args: ReportArgs): void {
   writeReportFile(args.out, renderReport(model, evaluation, set, { modelPath: file }));
   const c = colorsFor(process.stdout);
   console.log(`${c.green('wrote')} ${args.out}: ${file} on ${set.name}, ${evaluation.correct} / ${evaluation.count} (${pct(evaluation.accuracy)})`);
-  if (args.open) console.log(pathToFileURL(resolve(args.out)).href);
+  if (args.open) {
+    const url = pathToFileURL(resolve(args.out)).href;
+    console.log(url);
+    const problem = await openExternally(url);
+    if (problem) warn(`could not open the report (${problem}); open ${url} in a browser`);
+  }
 }

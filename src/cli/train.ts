@@ -13,9 +13,10 @@ import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { FORMAT_VERSION, loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
-import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
+import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
-import { checkWritable, dataOption } from './common.js';
+import { checkWritable, dataOption, stepSummary, warn } from './common.js';
+import { markdownTable } from '../ci/step-summary.js';
 import { buildReport } from '../report/html.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { writeReportFile } from './report.js';
@@ -60,7 +61,8 @@ export const trainOptions = {
   resume: { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
   checkpointEvery: { flags: '--checkpoint-every <k>', description: 'also save the model (with everything --resume needs) to --out every k epochs', default: 0, parse: parsers.nonNegativeInt },
   report: { flags: '--report <file>', description: 'also write the HTML report (as `digit-train report`) on the test set at the end', parse: parsers.text },
-  json: { flags: '--json', description: 'print one JSON object per epoch and one at the end, instead of text' },
+  json: { flags: '--json', description: 'print one JSON object per line instead of text: a start event, one per epoch, one at the end' },
+  quiet: { flags: '--quiet', description: 'print only errors and the final line (no header, progress bar, epochs or chart)' },
 } as const satisfies OptionTable;
 
 const MONITORED = ['test', 'validation', 'train'] as const;
@@ -132,8 +134,6 @@ interface Run {
  * (new, from --init, or resumed) and the trainer. Throws UserError for anything that does not fit.
  */
 function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
-  const warn = colorsFor(process.stderr);
-
   // The run to resume, if any: its options carry on unless given again here.
   const resumed: Model | null = parsed.resume ? loadModel(parsed.resume) : null;
   if (resumed && !resumed.meta) throw new UserError(`--resume ${parsed.resume}: a network2.py file has no training state to resume (use --init)`);
@@ -148,7 +148,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   const tLoad = performance.now();
   const data: Mnist = loadMnist({ dir: dataDir, trainSize });
   const loadSeconds = (performance.now() - tLoad) / 1000;
-  for (const f of data.checksumMismatches) console.error(warn.yellow(`warning: ${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`));
+  for (const f of data.checksumMismatches) warn(`${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`);
   if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
   if (usesValidation && !data.validation) throw new UserError(`--monitor validation / --early-stop / --eta-patience / --keep best need a validation set; ${data.dir} has none beyond the training split`);
 
@@ -251,8 +251,9 @@ function snapshot(run: Run, final: boolean): Model {
 async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Promise<void> {
   const out = colorsFor(process.stdout);
   const json = args.json === true;
+  const quiet = args.quiet === true && !json;
   const log = (line: string) => {
-    if (!json) console.log(line);
+    if (!json && !quiet) console.log(line);
   };
   checkWritable(args.out);
   if (args.report) checkWritable(args.report, '--report');
@@ -266,23 +267,27 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
   const firstEpoch = progress.epoch + 1;
   const lastEpoch = progress.epoch + args.epochs;
   for (const line of headerLines(run, firstEpoch, lastEpoch, out)) log(line);
+  if (json) console.log(JSON.stringify(startEvent(run, firstEpoch, lastEpoch)));
 
 
   // Ctrl-C / SIGTERM / SIGHUP: finish the mini-batch, checkpoint, exit 130 / 143 (src/cli/signals.ts).
   // The handlers stay until the final save is done; a second signal ends the process at once.
   const stop = new StopSignals().install();
 
-  const bar = new EpochProgress(!json && process.stdout.isTTY === true);
+  const bar = new EpochProgress(!json && !quiet && cursorControl(process.stdout));
   const tRun = performance.now();
+  const perEpoch = Math.ceil(data.train.count / trainOpts.batch);
+  const resumedBatches = progress.batchInEpoch;
   try {
     for (let e = firstEpoch; e <= lastEpoch && !progress.finished; e++) {
-      bar.start(`epoch ${e}/${lastEpoch}`, Math.ceil(data.train.count / trainOpts.batch));
+      const doneBefore = (e - firstEpoch) * perEpoch - resumedBatches;
+      bar.start(`epoch ${e}/${lastEpoch}`, perEpoch, { doneBefore, total: (lastEpoch - firstEpoch + 1) * perEpoch - resumedBatches, startedAt: tRun });
       let record: EpochRecord | null = null;
       let sinceYield = 0;
       while (record === null) {
         sinceYield = 0;
         try {
-          record = trainer.runEpoch({ onBatch: (done) => bar.update(done), shouldStop: () => ++sinceYield >= YIELD_EVERY });
+          record = trainer.runEpoch({ onBatch: (done) => bar.update(done, progress.epochCostSum / progress.epochSeen), shouldStop: () => ++sinceYield >= YIELD_EVERY });
         } catch (err) {
           if (err instanceof NonFiniteError) {
             throw new UserError(`training diverged: ${err.message} (η ${progress.eta}); nothing was saved; try a smaller --eta`, 1);
@@ -336,11 +341,12 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
   if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
+  stepSummary(trainSummary(run, savedTo, totalSeconds));
   if (json) console.log(JSON.stringify(summary));
   else {
-    if (h.length) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out)) console.log(line);
+    if (h.length && !quiet) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out, { unicode: fancyTerminal(process.stdout) })) console.log(line);
     const acc = tests.length ? `; test accuracy best ${pct(summary.bestTestAccuracy!)}, last ${pct(summary.lastTestAccuracy!)}` : '';
-    log(`${savedTo === args.out ? out.green('saved') : out.yellow('kept in')} ${savedTo} (${progress.epoch} epoch${progress.epoch === 1 ? '' : 's'} in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
+    console.log(`${savedTo === args.out ? out.green('saved') : out.yellow('kept in')} ${savedTo} (${progress.epoch} epoch${progress.epoch === 1 ? '' : 's'} in ${seconds(totalSeconds)}${acc}${final.meta?.keptEpoch ? `; weights of epoch ${final.meta.keptEpoch}` : ''})`);
     if (args.report) log(`${out.green('wrote')} ${args.report}`);
   }
   if (savedTo !== args.out) throw new UserError(`could not write ${args.out}; the model is in ${savedTo}`, 1);
@@ -365,6 +371,64 @@ function interrupted(signal: StopSignal, run: Run, lastEpoch: number): UserError
 /** How many times a checkpoint holds the parameters: the weights, the momentum velocity, the best epoch's weights. */
 function parameterCopies(o: TrainOptions, keep: 'best' | 'last'): number {
   return 1 + (o.momentum !== 0 ? 1 : 0) + (keep === 'best' || o.earlyStop > 0 || o.etaPatience > 0 ? 1 : 0);
+}
+
+/** train --json's first line: the run's configuration as resolved (defaults, a resumed run's options, the data). */
+function startEvent(run: Run, firstEpoch: number, lastEpoch: number) {
+  const { args, net, data, trainOpts, progress } = run;
+  return {
+    event: 'start',
+    version: VERSION,
+    sizes: net.sizes,
+    activation: net.activation,
+    output: net.output,
+    cost: net.cost,
+    init: run.init,
+    initFrom: run.initFrom ?? null,
+    seed: run.args.seed,
+    options: trainOpts,
+    eta: progress.eta,
+    firstEpoch,
+    lastEpoch,
+    monitor: [...run.monitor],
+    keep: run.args.keep,
+    data: {
+      name: data.name,
+      dir: data.dir,
+      train: data.train.count,
+      validation: data.validation?.count ?? 0,
+      test: data.test.count,
+      verified: data.verified,
+    },
+    out: resolve(args.out),
+    resume: args.resume ? resolve(args.resume) : null,
+    resumedAfter: run.resumed ? { epoch: progress.epoch, batchInEpoch: progress.batchInEpoch } : null,
+    checkpointEvery: args.checkpointEvery,
+    report: args.report ? resolve(args.report) : null,
+  };
+}
+
+/** The Markdown summary for $GITHUB_STEP_SUMMARY: the network, the run, one row per epoch (the last 20). */
+function trainSummary(run: Run, savedTo: string, totalSeconds: number): string {
+  const { net, progress, trainOpts } = run;
+  const h = progress.history.slice(-20);
+  const hasVal = h.some((r) => r.validation);
+  const hasTest = h.some((r) => r.test);
+  const head = ['epoch', 'training cost', ...(hasVal ? ['validation'] : []), ...(hasTest ? ['test'] : []), 'seconds'];
+  const rows = h.map((r) => [
+    r.epoch,
+    r.trainCost.toFixed(4),
+    ...(hasVal ? [r.validation ? pct(r.validation.accuracy) : ''] : []),
+    ...(hasTest ? [r.test ? pct(r.test.accuracy) : ''] : []),
+    (r.trainSeconds + r.evalSeconds).toFixed(2),
+  ]);
+  return [
+    `### digit-train train → \`${savedTo}\``,
+    '',
+    `${net.sizes.join('-')} ${net.activation}/${net.output}, ${net.cost} cost, η ${trainOpts.eta}, batch ${trainOpts.batch}, seed ${run.args.seed}; ${progress.epoch} epochs in ${seconds(totalSeconds)}`,
+    '',
+    markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'l' : 'r'))),
+  ].join('\n');
 }
 
 /** A network with the same layout as `net` holding `params`. */

@@ -34,7 +34,7 @@ export interface ChainProduct {
   factors: Factor[];
   /** The factors multiplied left to right. */
   product: number;
-  /** backprop.ts's ∂C/∂p for this example. */
+  /** The engine's ∂C/∂p for this example (nn/network.ts backprop). */
   engine: number;
   /** The same derivative by a five-point central difference of the engine's cost. */
   finiteDifference: number;

@@ -188,9 +188,26 @@ function curves(history: EpochRecord[]): string {
   );
 }
 
+/**
+ * The left end of the precision/recall bars: 10 points below the lowest value shown, rounded
+ * down to a multiple of 10 % (so 92–98 % is drawn on 80–100 %, where the differences show).
+ */
+export function barScaleMin(values: number[]): number {
+  if (values.length === 0) return 0;
+  return Math.max(0, Math.floor(Math.min(...values) * 10 + 1e-9) / 10 - 0.1);
+}
+
 function perClassTable(e: Evaluation): string {
-  const bar = (v: number) => `<span class="bar"><span style="width:${(100 * v).toFixed(1)}%"></span></span>`;
   const n = e.confusion.length;
+  const shown: number[] = [];
+  for (const c of e.perClass) {
+    let answered = 0;
+    for (let l = 0; l < n; l++) answered += e.confusion[l][c.digit];
+    if (answered) shown.push(c.precision);
+    if (c.support) shown.push(c.recall);
+  }
+  const lo = barScaleMin(shown);
+  const bar = (v: number) => `<span class="bar"><span style="width:${((100 * (v - lo)) / (1 - lo)).toFixed(1)}%"></span></span>`;
   const rows = e.perClass.map((c) => {
     // Precision is undefined for a digit the network never answered (shown as –).
     let answered = 0;
@@ -200,9 +217,9 @@ function perClassTable(e: Evaluation): string {
     return `<tr data-digit="${c.digit}"><th scope="row">${c.digit}</th><td class="num">${int(c.support)}</td><td class="num">${int(answered)}</td>${precision}${recall}</tr>`;
   });
   return (
-    `<div class="scroll"><table class="scores"><thead><tr><th scope="col">digit</th><th scope="col">images</th><th scope="col">answers</th><th scope="col" colspan="2">precision</th><th scope="col" colspan="2">recall</th></tr></thead>` +
+    `<div class="scroll"><table class="scores" data-bar-min="${lo.toFixed(2)}"><thead><tr><th scope="col">digit</th><th scope="col">images</th><th scope="col">answers</th><th scope="col" colspan="2">precision</th><th scope="col" colspan="2">recall</th></tr></thead>` +
     `<tbody>\n${rows.join('\n')}\n</tbody></table></div>` +
-    `<p class="note">Images: how many of the set show this digit; answers: how many the network called this digit. Precision: of its answers, the share that were right (– when it never gave that answer). Recall: of the images of this digit, the share it found.</p>`
+    `<p class="note">Images: how many of the set show this digit; answers: how many the network called this digit. Precision: of its answers, the share that were right (– when it never gave that answer). Recall: of the images of this digit, the share it found. The bars run from ${pct(lo, 0)} (empty) to 100% (full), so that the differences show.</p>`
   );
 }
 
@@ -281,6 +298,8 @@ svg .tick-mark { stroke: #8a93a3; }
 svg .frame { stroke: #8a93a3; }
 svg .cell rect { stroke: #fff; stroke-width: 1; }
 svg .cell text { font-variant-numeric: tabular-nums; pointer-events: none; }
+svg .cell text.on-dark { fill: #fff; }
+svg .cell text.on-light { fill: #000; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.kv { width: 100%; }
 table th, table td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid #eef0f4; vertical-align: top; }

@@ -174,10 +174,29 @@ export function lineChart(o: LineChartOptions): string {
 }
 
 /** A colour between white and `rgb` at intensity t in [0, 1]. */
-function tint(rgb: [number, number, number], t: number): string {
+function tintRgb(rgb: [number, number, number], t: number): [number, number, number] {
   const k = Math.max(0, Math.min(1, t));
   const mix = (c: number) => Math.round(255 + (c - 255) * k);
-  return `rgb(${mix(rgb[0])},${mix(rgb[1])},${mix(rgb[2])})`;
+  return [mix(rgb[0]), mix(rgb[1]), mix(rgb[2])];
+}
+
+function tint(rgb: [number, number, number], t: number): string {
+  return `rgb(${tintRgb(rgb, t).join(',')})`;
+}
+
+/** WCAG relative luminance of an sRGB colour. */
+function luminance(rgb: [number, number, number]): number {
+  const [r, g, b] = rgb.map((v) => {
+    const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Whether white text reads better than black on `rgb` (the larger WCAG contrast; either is ≥ 4.58 on some side). */
+function whiteTextOn(rgb: [number, number, number]): boolean {
+  const l = luminance(rgb);
+  return 1.05 / (l + 0.05) > (l + 0.05) / 0.05;
 }
 
 const CORRECT_RGB: [number, number, number] = [0, 92, 160];
@@ -213,7 +232,7 @@ export function confusionHeatMap(confusion: number[][], title = 'Confusion matri
       const count = confusion[i][j];
       const t = i === j ? (rowSums[i] ? count / rowSums[i] : 0) : maxOff ? Math.sqrt(count / maxOff) : 0;
       const fill = count === 0 ? '#fafafa' : tint(i === j ? CORRECT_RGB : WRONG_RGB, i === j ? t : 0.12 + 0.88 * t);
-      const dark = count > 0 && (i === j ? t : 0.12 + 0.88 * t) > 0.55;
+      const dark = count > 0 && whiteTextOn(tintRgb(i === j ? CORRECT_RGB : WRONG_RGB, i === j ? t : 0.12 + 0.88 * t));
       const x = left + j * cell;
       const y = top + i * cell;
       const what = i === j ? 'right' : 'wrong';
@@ -221,7 +240,7 @@ export function confusionHeatMap(confusion: number[][], title = 'Confusion matri
         `<g class="cell ${what}"><rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" data-true="${i}" data-predicted="${j}" data-count="${count}">` +
           `<title>true ${i}, predicted ${j}: ${count} image${count === 1 ? '' : 's'}</title></rect>` +
           (count > 0 && cell >= 20
-            ? `<text x="${x + cell / 2}" y="${y + cell / 2}" text-anchor="middle" dominant-baseline="central" font-size="${fontSize}" fill="${dark ? '#fff' : '#222'}">${count}</text>`
+            ? `<text x="${x + cell / 2}" y="${y + cell / 2}" text-anchor="middle" dominant-baseline="central" font-size="${fontSize}" class="${dark ? 'on-dark' : 'on-light'}" fill="${dark ? '#fff' : '#000'}">${count}</text>`
             : '') +
           '</g>',
       );

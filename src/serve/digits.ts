@@ -3,8 +3,8 @@
  *   - the drawing (a PNG from the pad) becomes the 28×28 input exactly as `digit-train predict`
  *     makes it from a PNG file (decodeImage, toDigit of src/data/image.ts),
  *   - the outputs come from the forward pass `predict` uses (predictSet of src/nn/metrics.ts),
- *     the hidden activations and the δ of each layer from the readable pass (backprop.ts),
- *   - "teach it" is `explain` (src/nn/explain.ts) on a one-image set, and the step it describes
+ *     the hidden activations and the δ of each layer from the readable pass (nn/network.ts),
+ *   - "teach it" is `explain` (src/explain/) on a one-image set, and the step it describes
  *     is then taken by the engine's Trainer (one mini-batch of one image), on a copy.
  */
 import { makeDigitSet, gatherImage, type DigitSet } from '../data/dataset.js';

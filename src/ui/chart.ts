@@ -14,6 +14,8 @@ export interface ChartOptions {
   height?: number;
   /** Widest chart in columns, however wide the terminal (default 100). */
   maxWidth?: number;
+  /** Braille dots and box lines (true) or ASCII (false); default: Unicode exactly when `colour` has colours. */
+  unicode?: boolean;
 }
 
 interface Series {
@@ -94,7 +96,7 @@ function epochTicks(e0: number, e1: number, plotWidth: number): number[] {
 export function renderTrainingChart(history: EpochRecord[], width: number, colour: boolean | ChalkInstance, options: ChartOptions = {}): string[] {
   if (history.length === 0) return [];
   const c: ChalkInstance = typeof colour === 'boolean' ? new Chalk({ level: colour ? 1 : 0 }) : colour;
-  const fancy = c.level > 0;
+  let fancy = options.unicode ?? c.level > 0;
   const height = Math.max(2, options.height ?? 6);
   const columns = Math.max(48, Math.min(Math.floor(width) || 80, options.maxWidth ?? 100));
 
@@ -111,6 +113,8 @@ export function renderTrainingChart(history: EpochRecord[], width: number, colou
     { name: 'validation', marker: 'o', colour: c.cyan, points: pick((r) => r.validation?.accuracy) },
     { name: 'test', marker: '*', colour: c.green, points: pick((r) => r.test?.accuracy) },
   ].filter((s) => s.points.length > 0);
+  // Without colours, braille dots of two series could not be told apart: such a chart is ASCII.
+  if (c.level === 0 && accuracy.length > 1) fancy = false;
 
   const fmtCost = (v: number) => (Math.abs(v) >= 100 ? v.toPrecision(4) : v.toFixed(4));
   const fmtAcc = (v: number) => `${(100 * v).toFixed(2)}%`;

@@ -67,13 +67,15 @@ describe('digit-train predict', () => {
     expect(png.predicted).toBe(7);
     png.outputs.forEach((a: number, j: number) => expect(a).toBeCloseTo(truth.outputs[j], 2));
 
-    const drawing = run(['predict', model, join(dir, 'seven.pgm'), join(dir, 'seven.png'), '--invert', '--json']);
+    const drawing = run(['predict', model, join(dir, 'seven.pgm'), '--invert', '--json']);
     expect(drawing.code).toBe(0);
-    const [pgm, invertedPng] = JSON.parse(drawing.stdout).predictions;
+    const [pgm] = JSON.parse(drawing.stdout).predictions;
     expect(pgm.predicted).toBe(7);
     pgm.outputs.forEach((a: number, j: number) => expect(a).toBeCloseTo(truth.outputs[j], 1));
-    // the white-on-black PNG inverted is a black digit on white: no longer a 7 to the network
-    expect(invertedPng.outputs).not.toEqual(png.outputs);
+    // the white-on-black PNG inverted has no ink lighter than its background: nothing drawn, and the hint
+    const inverted = run(['predict', model, join(dir, 'seven.png'), '--invert']);
+    expect(inverted.code).toBe(2);
+    expect(inverted.stderr).toBe(`digit-train: ${join(dir, 'seven.png')}: nothing is drawn (no ink lighter than the background after --invert); without --invert there is a digit\n`);
   });
 
   it('text: the digit as the network sees it, 10 activation bars, the prediction', () => {
@@ -88,18 +90,34 @@ describe('digit-train predict', () => {
     expect(lines.filter((l) => l.includes('←'))).toHaveLength(1);
   });
 
-  it('warns (and still predicts) when a picture looks dark-on-light without --invert, or is blank', () => {
+  it('refuses a blank or all-one-grey picture, and a dark-on-light one without --invert (with the hint), exit 2', () => {
     const dir = tempDir();
     const paper = onPaper(mnistImage(1), 2, 4);
     writeFileSync(join(dir, 'two.pgm'), encodePgm(paper.bytes, paper.side, paper.side));
     const r = run(['predict', saved(), join(dir, 'two.pgm')]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`warning: ${join(dir, 'two.pgm')}: the background looks light; for a dark digit on a light background use --invert\n`);
-    expect(r.stdout).toMatch(/two\.pgm: predicted \d/);
-    writeFileSync(join(dir, 'blank.pgm'), encodePgm(new Uint8Array(100), 10, 10));
-    const blank = run(['predict', saved(), join(dir, 'blank.pgm')]);
-    expect(blank.code).toBe(0);
-    expect(blank.stderr).toBe(`warning: ${join(dir, 'blank.pgm')}: no ink found (the picture is all one grey)\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`digit-train: ${join(dir, 'two.pgm')}: nothing is drawn (no ink lighter than the background); with --invert (a dark digit on a light background) there is one\n`);
+    expect(r.stdout).toBe('');
+    expect(run(['predict', saved(), join(dir, 'two.pgm'), '--invert']).code).toBe(0);
+    // A white frame around a white-on-black digit: the frame looks like paper, a warning; the digit is still predicted.
+    const framed = new Uint8Array(40 * 40).fill(255);
+    for (let y = 0; y < 34; y++) for (let x = 0; x < 34; x++) framed[(y + 3) * 40 + x + 3] = 0;
+    const two = mnistImage(1);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) framed[(y + 6) * 40 + x + 6] = two[y * 28 + x];
+    writeFileSync(join(dir, 'framed.pgm'), encodePgm(framed, 40, 40));
+    const warned = run(['predict', saved(), join(dir, 'framed.pgm')]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toBe(`digit-train: warning: ${join(dir, 'framed.pgm')}: the background looks light; for a dark digit on a light background use --invert\n`);
+    expect(warned.stdout).toMatch(/framed\.pgm: predicted \d/);
+    for (const [name, grey, extra] of [['blank.pgm', 0, []], ['grey.pgm', 128, ['--invert']], ['white.pgm', 255, ['--json']]] as const) {
+      writeFileSync(join(dir, name), encodePgm(new Uint8Array(100).fill(grey), 10, 10));
+      {
+        const blank = run(['predict', saved(), join(dir, name), ...extra]);
+        expect(blank.code).toBe(2);
+        expect(blank.stdout).toBe('');
+        expect(blank.stderr).toBe(`digit-train: ${join(dir, name)}: nothing is drawn (every pixel is the same grey), so there is no digit to predict\n`);
+      }
+    }
   });
 
   it('bad requests: exit 2 and one line', () => {

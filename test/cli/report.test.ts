@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,10 +21,17 @@ function smallModel(): { data: string; model: string; dir: string } {
 const cellSum = (html: string) => [...html.matchAll(/data-count="(\d+)"/g)].reduce((s, m) => s + Number(m[1]), 0);
 
 describe('digit-train report', () => {
-  it('writes one self-contained HTML file and says where; --open prints it as a file:// URL', () => {
+  it('writes one self-contained HTML file and says where; --open opens it with xdg-open and prints its file:// URL', async () => {
     const { data, model, dir } = smallModel();
     const out = join(dir, 'r.html');
-    const r = run(['report', model, '--data', data, '-o', out, '--open'], { cwd: dir });
+    // A stand-in xdg-open on PATH that records what it was asked to open.
+    const bin = tempDir();
+    const opened = join(bin, 'opened.txt');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${opened}.tmp' && mv '${opened}.tmp' '${opened}'\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const r = run(['report', model, '--data', data, '-o', out, '--open'], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}` } });
+    for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(readFileSync(opened, 'utf8')).toBe(`${pathToFileURL(out).href}\n`);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -36,6 +43,15 @@ describe('digit-train report', () => {
     expect(externalReferences(html)).toEqual([]);
     expect(cellSum(html)).toBe(40);
     expect(readdirSync(dir).sort()).toEqual(['m.json', 'r.html']); // no temporary file left
+  });
+
+  it('--open without an opener on PATH: a digit-train: warning with the URL, the report still written (exit 0)', () => {
+    const { data, model, dir } = smallModel();
+    const out = join(dir, 'r.html');
+    const r = run(['report', model, '--data', data, '-o', out, '--open'], { cwd: dir, env: { PATH: tempDir() } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`digit-train: warning: could not open the report (xdg-open was not found); open ${pathToFileURL(out).href} in a browser\n`);
+    expect(existsSync(out)).toBe(true);
   });
 
   it('defaults to report.html in the working directory, and --split picks the images', () => {

@@ -60,8 +60,8 @@ describe('digit-train (train) as a user runs it', () => {
     const r = run(['--data', dir, '--epochs', '3', '--hidden', '8,6', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.event)).toEqual(['epoch', 'epoch', 'epoch', 'done']);
-    expect(lines[2].test.count).toBe(40);
+    expect(lines.map((l) => l.event)).toEqual(['start', 'epoch', 'epoch', 'epoch', 'done']);
+    expect(lines[3].test.count).toBe(40);
     expect(loadModel(out).net.sizes).toEqual([36, 8, 6, 10]);
   });
 
