@@ -12,7 +12,8 @@ import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { FORMAT_VERSION, loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { runModel } from '../model/snapshot.js';
 import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { checkWritable, dataOption, stepSummary, warn } from './common.js';
@@ -221,31 +222,11 @@ function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: Chalk
   ];
 }
 
-/** The model file's content now: weights (the best epoch's when final and --keep best, else the last), and everything --resume needs. */
+/** The model file's content now (src/model/snapshot.ts): the run's weights and everything --resume needs. */
 function snapshot(run: Run, final: boolean): Model {
-  const { net, trainer, progress, trainOpts, data, monitor, init, initFrom } = run;
-  const { seed, keep } = run.args;
-  let params: Float64Array | undefined;
-  if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
-  const meta: ModelMeta = {
-    format: FORMAT_VERSION,
-    activation: net.activation,
-    output: net.output,
-    init,
-    seed,
-    options: { ...trainOpts, ...resumableValues(trainOptions, run.args) },
-    monitor: [...monitor],
-    keep,
-    dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
-    progress,
-    ...(trainOpts.momentum !== 0 ? { velocity: Array.from(trainer.velocity) } : {}),
-    ...(initFrom ? { initFrom } : {}),
-    ...(params ? { keptEpoch: progress.bestEpoch } : {}),
-    ...(!final && keep === 'best' && trainer.best && progress.bestEpoch > 0 ? { best: Array.from(trainer.best) } : {}),
-    version: VERSION,
-    created: new Date().toISOString(),
-  };
-  return { net: params ? rebuild(net, params) : net, meta };
+  const { seed, monitor, keep } = run.args;
+  const resumable = { ...resumableValues(trainOptions, run.args), seed, monitor, keep };
+  return runModel({ trainer: run.trainer, data: run.data, resumable, init: run.init, initFrom: run.initFrom }, final);
 }
 
 async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Promise<void> {
@@ -429,13 +410,6 @@ function trainSummary(run: Run, savedTo: string, totalSeconds: number): string {
     '',
     markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'l' : 'r'))),
   ].join('\n');
-}
-
-/** A network with the same layout as `net` holding `params`. */
-function rebuild(net: Network, params: Float64Array): Network {
-  const copy = allocateNetwork(net);
-  copy.params.set(params);
-  return copy;
 }
 
 /** A path as a shell word. */

@@ -11,7 +11,8 @@
  */
 import type { Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
-import { FORMAT_VERSION, saveModel, type Model, type ModelMeta } from '../model/model.js';
+import { saveModel, type Model } from '../model/model.js';
+import { runModel } from '../model/snapshot.js';
 import { predictSet } from '../nn/metrics.js';
 import { cloneNetwork, createNetwork, type Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
@@ -109,22 +110,10 @@ export class TrainingRun {
 
   /** The model file's content now, as `digit-train train` writes it (a checkpoint unless the run is done). */
   snapshot(): Model {
-    const { data, request, options, progress, net } = this;
-    const meta: ModelMeta = {
-      format: FORMAT_VERSION,
-      activation: net.activation,
-      output: net.output,
-      init: 'normal',
-      seed: request.seed,
-      options,
-      monitor: ['test'],
-      keep: 'last',
-      dataset: { name: data.name === 'MNIST' ? 'MNIST' : data.dir, trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
-      progress,
-      version: VERSION,
-      created: new Date().toISOString(),
-    };
-    return { net: cloneNetwork(net), meta };
+    // what `digit-train --hidden H --eta η --batch m --seed S [--train-size n]` records (the engine's options come with the trainer)
+    const resumable = { seed: this.request.seed, monitor: ['test'], keep: 'last' as const, trainSize: this.data.train.count };
+    const model = runModel({ trainer: this.trainer, data: this.data, resumable, init: 'normal' }, false);
+    return { net: cloneNetwork(model.net), meta: model.meta };
   }
 
   /** The first-layer weights as the page draws them. */
