@@ -63,14 +63,18 @@ describe('hostile model fields: exit 2, one line naming the file and the field',
   ];
   it(`${cases.length} fields, with info (and some with --resume)`, async () => {
     const { data, dir, doc } = trained();
-    for (const [i, [path, value, resume]] of cases.entries()) {
-      const file = join(dir, `hostile-${i}.json`);
-      writeFileSync(file, JSON.stringify(set(doc, path, value)));
-      const field = path.replace(/\./g, '\\.');
-      const message = new RegExp(`^digit-train: .*hostile-${i}\\.json: ${field} `);
-      refused(await runAsync(['info', file], { timeout: 20_000 }), message);
-      if (resume) refused(await runAsync(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 20_000 }), message);
-    }
+    // the runs are independent: started together, they take the time of the slowest few
+    await Promise.all(
+      cases.map(async ([path, value, resume], i) => {
+        const file = join(dir, `hostile-${i}.json`);
+        writeFileSync(file, JSON.stringify(set(doc, path, value)));
+        const field = path.replace(/\./g, '\\.');
+        const message = new RegExp(`^digit-train: .*hostile-${i}\\.json: ${field} `);
+        const runs = [runAsync(['info', file], { timeout: 60_000 })];
+        if (resume) runs.push(runAsync(['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, 'out.json')], { timeout: 60_000 }));
+        for (const r of await Promise.all(runs)) refused(r, message);
+      }),
+    );
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
    }, 180_000);
 
@@ -94,15 +98,16 @@ describe('huge histories and epoch counts: no stack overflow, no endless loop', 
     long.digitTrain.progress.epoch = 200_000;
     const far = set(doc, 'digitTrain.progress.epoch', 1e12);
     far.digitTrain.progress.history[1].epoch = 1e12;
-    for (const [name, m] of [['long', long], ['far', far]] as const) {
-      const file = join(dir, `${name}.json`);
-      writeFileSync(file, JSON.stringify(m));
-      for (const args of [['info', file], ['report', file, '--data', data, '-o', join(dir, `${name}.html`)], ['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, `${name}-next.json`)]]) {
-        const r = await runAsync(args, { timeout: 60_000 });
-        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      }
-      expect(loadModel(join(dir, `${name}-next.json`)).meta!.progress.epoch).toBe(m.digitTrain.progress.epoch + 1);
-    }
+    await Promise.all(
+      ([['long', long], ['far', far]] as const).map(async ([name, m]) => {
+        const file = join(dir, `${name}.json`);
+        writeFileSync(file, JSON.stringify(m));
+        const all = [['info', file], ['report', file, '--data', data, '-o', join(dir, `${name}.html`)], ['--resume', file, '--data', data, '--epochs', '1', '--out', join(dir, `${name}-next.json`)]];
+        const results = await Promise.all(all.map((args) => runAsync(args, { timeout: 120_000 })));
+        results.forEach((r, k) => expect(r.code, `${all[k].join(' ')}: ${r.stderr}`).toBe(0));
+        expect(loadModel(join(dir, `${name}-next.json`)).meta!.progress.epoch).toBe(m.digitTrain.progress.epoch + 1);
+      }),
+    );
     writeFileSync(join(dir, 'e300.json'), JSON.stringify(set(doc, 'digitTrain.progress.epoch', 1e300)));
     refused(await runAsync(['--resume', join(dir, 'e300.json'), '--data', data, '--epochs', '1', '--out', join(dir, 'x.json')], { timeout: 20_000 }), /e300\.json: digitTrain\.progress\.epoch is 1e\+300/);
    }, 180_000);
