@@ -801,3 +801,6 @@ export function addScaled(pX: usize, pY: usize, n: i32, c: f64): void {
   for (; p + 16 <= end; p += 16, y += 16) v128.store(y, f64x2.add(v128.load(y), f64x2.mul(cc, v128.load(p))));
   if (p < end) store<f64>(y, load<f64>(y) + c * load<f64>(p));
 }
+
+// The rest of a step (gather, sigmoid, BP1's quadratic cost, σ', BP3): see steps.ts.
+export { gatherSparse, expOf, sigmoid, sigmoidDerivative, quadraticSigmoid, addRows } from './steps';
