@@ -15,9 +15,16 @@
  *  3. L2 (network2.py's weight decay) and momentum, when asked for, add dense passes over the
  *     parameters (scale, addScaled); without them no dense pass over W^1 happens at all.
  *
+ *  4. A mini-batch crosses into the kernels a few times only: the set's pixel lists are copied
+ *     once into the kernels' memory (residentSet), where the kernels gather the batch; the
+ *     sigmoid (with a port of V8's own Math.exp, bit for bit), the quadratic cost and δ^L of a
+ *     sigmoid output, σ', the −η/m scaling and BP3's bias sums are kernels too (assembly/steps.ts).
+ *     The other activations and costs run in functions.ts, as before.
+ *
  * The gradient summed per parameter is the same as network.ts's backprop; the order of the
  * additions differs, so a training trajectory agrees with the readable path to within rounding
- * (the tests measure how close). Activations and costs are functions.ts's, shared with network.ts.
+ * (the tests measure how close). Activations and costs are functions.ts's, shared with network.ts
+ * (the kernels' twins do the same operations in the same order).
  */
 import type { DigitSet } from '../../data/dataset.js';
 import { activate, activateOutput, argmax, costFunction, mulDerivative, type Activation } from '../functions.js';
