@@ -9,6 +9,12 @@
 import type { FastKernels } from './wasm.js';
 
 export function plainKernels(buffer: ArrayBuffer): FastKernels {
+  const k = plainLoops(buffer);
+  // the row-by-row variants for wide layers are the same loops here
+  return { ...k, denseForwardSparseRows: k.denseForwardSparse, denseUpdateSparseRows: k.denseUpdateSparse };
+}
+
+function plainLoops(buffer: ArrayBuffer): Omit<FastKernels, 'denseForwardSparseRows' | 'denseUpdateSparseRows'> {
   const F = new Float64Array(buffer);
   const I = new Int32Array(buffer);
   const U8 = new Uint8Array(buffer);

@@ -30,6 +30,9 @@ export interface FastKernels {
   sigmoidDerivative(pA: number, pD: number, n: number): void;
   quadraticSigmoid(pA: number, pD: number, pY: number, m: number, n: number, sum: number): number;
   addRows(pB: number, pD: number, m: number, n: number): void;
+  /** denseForwardSparse and denseUpdateSparse row by row, for wide layers (the same results). */
+  denseForwardSparseRows(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  denseUpdateSparseRows(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void;
 }
 
 export type FastBackend = 'wasm-simd' | 'typescript';

@@ -140,3 +140,45 @@ describe('the gather from the set held in the kernels\' memory', () => {
     expect(bits(net.params)).toEqual(bits(copy.params));
   });
 });
+
+describe('the row-by-row first layer for wide layers gives the blocks\' results, bit for bit', () => {
+  for (const H of [1, 2, 3, 7, 8, 9, 30, 61, 513]) {
+    it(`width ${H}: denseForwardSparseRows, denseUpdateSparseRows`, () => {
+      const rng = new Random(H + 1);
+      const m = 3;
+      const nIn = 50;
+      const nW = nIn * H;
+      const F64 = 8;
+      // layout: W (twice), b, z (twice), δ, xValue, then the i32 xRow and nzStart
+      const pW1 = 8, pW2 = pW1 + F64 * nW, pB = pW2 + F64 * nW, pZ1 = pB + F64 * H, pZ2 = pZ1 + F64 * m * H;
+      const pD = pZ2 + F64 * m * H, pV = pD + F64 * m * H, pR = pV + F64 * m * nIn, pS = pR + 4 * m * nIn;
+      const { buffer, kernels: k } = createFastMemory(pS + 4 * (m + 1), 'wasm-simd');
+      const F = (at: number, n: number) => new Float64Array(buffer, at, n);
+      const W = Float64Array.from({ length: nW }, () => rng.gauss() * Math.exp(2 * rng.gauss()));
+      F(pW1, nW).set(W);
+      F(pW2, nW).set(W);
+      F(pB, H).set(Float64Array.from({ length: H }, () => rng.gauss()));
+      F(pD, m * H).set(Float64Array.from({ length: m * H }, () => rng.gauss() * Math.exp(2 * rng.gauss())));
+      const S = new Int32Array(buffer, pS, m + 1);
+      const R = new Int32Array(buffer, pR, m * nIn);
+      const V = F(pV, m * nIn);
+      let q = 0;
+      for (let x = 0; x < m; x++) {
+        S[x] = q;
+        for (let i = 0; i < nIn; i++) {
+          if (rng.next() < 0.5) continue;
+          V[q] = (1 + Math.floor(rng.next() * 255)) / 255;
+          R[q++] = i * H;
+        }
+      }
+      S[m] = q;
+      k.denseForwardSparse(pW1, pB, pZ1, pV, pR, pS, m, H);
+      k.denseForwardSparseRows(pW1, pB, pZ2, pV, pR, pS, m, H);
+      expect(bits(F(pZ2, m * H))).toEqual(bits(F(pZ1, m * H)));
+      k.denseUpdateSparse(pW1, pD, pV, pR, pS, m, H);
+      k.denseUpdateSparseRows(pW2, pD, pV, pR, pS, m, H);
+      expect(bits(F(pW2, nW))).toEqual(bits(F(pW1, nW)));
+      expect(bits(F(pW2, nW))).not.toEqual(bits(W)); // the update did something
+    });
+  }
+});

@@ -1234,4 +1234,4 @@ export function addScaled(pX: usize, pY: usize, n: i32, c: f64): void {
 }
 
 // The rest of a step (gather, sigmoid, BP1's quadratic cost, σ', BP3): see steps.ts.
-export { gatherSparse, expOf, sigmoid, sigmoidDerivative, quadraticSigmoid, addRows } from './steps';
+export { gatherSparse, expOf, sigmoid, sigmoidDerivative, quadraticSigmoid, addRows, denseForwardSparseRows, denseUpdateSparseRows } from './steps';

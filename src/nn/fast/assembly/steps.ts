@@ -189,3 +189,59 @@ export function addRows(pB: usize, pD: usize, m: i32, n: i32): void {
     store<f64>(pB + o, s);
   }
 }
+
+/**
+ * denseForwardSparse for wide layers (see ../engine.ts for when): the same sums, z_j = b_j + Σ_q
+ * xValue[q] · W[xRow[q] + j] in pixel order, but pixel by pixel over whole rows, the sums kept in
+ * memory (z, n · 8 bytes, stays in the L1 cache): each row of W is read once, front to back, which
+ * the processor's prefetcher follows, instead of once per block of units.
+ */
+export function denseForwardSparseRows(pW: usize, pB: usize, pZ: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32): void {
+  const even = <usize>(H & ~1) << 3;
+  const bytes = <usize>H << 3;
+  for (let x = 0; x < m; x++) {
+    const q0 = load<i32>(pS + (<usize>x << 2));
+    const q1 = load<i32>(pS + (<usize>x << 2), 4);
+    const z = pZ + <usize>x * bytes;
+    memory.copy(z, pB, bytes);
+    for (let q = q0; q < q1; q++) {
+      const s = load<f64>(pV + (<usize>q << 3));
+      const v = f64x2.splat(s);
+      const w = pW + (<usize>load<i32>(pR + (<usize>q << 2)) << 3);
+      let o: usize = 0;
+      for (; o + 64 <= even; o += 64) {
+        v128.store(z + o, f64x2.add(v128.load(z + o), f64x2.mul(v128.load(w + o), v)));
+        v128.store(z + o, f64x2.add(v128.load(z + o, 16), f64x2.mul(v128.load(w + o, 16), v)), 16);
+        v128.store(z + o, f64x2.add(v128.load(z + o, 32), f64x2.mul(v128.load(w + o, 32), v)), 32);
+        v128.store(z + o, f64x2.add(v128.load(z + o, 48), f64x2.mul(v128.load(w + o, 48), v)), 48);
+      }
+      for (; o < even; o += 16) v128.store(z + o, f64x2.add(v128.load(z + o), f64x2.mul(v128.load(w + o), v)));
+      if (even < bytes) store<f64>(z + even, load<f64>(z + even) + load<f64>(w + even) * s);
+    }
+  }
+}
+
+/** denseUpdateSparse for wide layers: row xRow[q] of W += xValue[q] · δ_x, example by example, each row front to back (see denseForwardSparseRows). */
+export function denseUpdateSparseRows(pW: usize, pD: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32): void {
+  const even = <usize>(H & ~1) << 3;
+  const bytes = <usize>H << 3;
+  for (let x = 0; x < m; x++) {
+    const q0 = load<i32>(pS + (<usize>x << 2));
+    const q1 = load<i32>(pS + (<usize>x << 2), 4);
+    const d = pD + <usize>x * bytes;
+    for (let q = q0; q < q1; q++) {
+      const s = load<f64>(pV + (<usize>q << 3));
+      const v = f64x2.splat(s);
+      const w = pW + (<usize>load<i32>(pR + (<usize>q << 2)) << 3);
+      let o: usize = 0;
+      for (; o + 64 <= even; o += 64) {
+        v128.store(w + o, f64x2.add(v128.load(w + o), f64x2.mul(v, v128.load(d + o))));
+        v128.store(w + o, f64x2.add(v128.load(w + o, 16), f64x2.mul(v, v128.load(d + o, 16))), 16);
+        v128.store(w + o, f64x2.add(v128.load(w + o, 32), f64x2.mul(v, v128.load(d + o, 32))), 32);
+        v128.store(w + o, f64x2.add(v128.load(w + o, 48), f64x2.mul(v, v128.load(d + o, 48))), 48);
+      }
+      for (; o < even; o += 16) v128.store(w + o, f64x2.add(v128.load(w + o), f64x2.mul(v, v128.load(d + o))));
+      if (even < bytes) store<f64>(w + even, load<f64>(w + even) + s * load<f64>(d + even));
+    }
+  }
+}
