@@ -27,6 +27,7 @@
  * (the kernels' twins do the same operations in the same order).
  */
 import type { DigitSet } from '../../data/dataset.js';
+import { PIXEL } from '../../data/dataset.js';
 import { activate, activateOutput, argmax, costFunction, mulDerivative, type Activation } from '../functions.js';
 import { adoptParameters, type Network } from '../network.js';
 import type { HeapSet, Workspace } from '../workspace.js';
@@ -46,9 +47,13 @@ export interface StepOptions {
  * The set's pixel lists and labels in ws's heap, copied there the first time the set is used
  * with ws (3 bytes per non-zero pixel: 22 MB for MNIST's 50,000 training images), so that the
  * kernels gather a mini-batch themselves. Growing the heap remakes ws's views; a network living
- * there (`net`) is given its new views too.
+ * there (`net`) is given its new views too. A set of at most ws.m images (one batch: a predict,
+ * an explain) is not copied (null): gatherSparse reads it where it is, so a workspace serving
+ * many small sets does not grow with each. The sets are taken as they are when first seen (a
+ * DigitSet is not changed once made).
  */
-export function residentSet(ws: Workspace, set: DigitSet, net?: Network): HeapSet {
+export function residentSet(ws: Workspace, set: DigitSet, net?: Network): HeapSet | null {
+  if (set.count <= ws.m) return null;
   const known = ws.resident.get(set);
   if (known) return known;
   const { count, nzStart, nzIndex, nzValue, labels } = set;
@@ -73,10 +78,27 @@ export function residentSet(ws: Workspace, set: DigitSet, net?: Network): HeapSe
  * Copies the non-zero pixels of m images into ws (scaled to [0, 1]) and their labels into ws.y.
  * Image x of the batch is set image order[start + x], or start + x when order is null. (The
  * kernel does the copying, from the set's lists in ws's heap: see residentSet, which must have
- * been called for a network living in ws.)
+ * been called for a network living in ws; a small set is copied from where it is.)
  */
 export function gatherSparse(set: DigitSet, order: Int32Array | null, start: number, m: number, ws: Workspace, n1: number): void {
   const r = residentSet(ws, set);
+  if (r === null) {
+    const { labels, nzStart, nzIndex, nzValue } = set;
+    const { xValue, xRow } = ws;
+    let q = 0;
+    for (let x = 0; x < m; x++) {
+      const e = order === null ? start + x : order[start + x];
+      ws.y[x] = labels[e];
+      ws.nzStart[x] = q;
+      for (let p = nzStart[e], end = nzStart[e + 1]; p < end; p++) {
+        xValue[q] = PIXEL[nzValue[p]];
+        xRow[q] = nzIndex[p] * n1;
+        q++;
+      }
+    }
+    ws.nzStart[m] = q;
+    return;
+  }
   const examples = ws.examples;
   for (let x = 0; x < m; x++) examples[x] = order === null ? start + x : order[start + x];
   ws.kernels.gatherSparse(r.start, r.index, r.value, r.labels, ws.pixel.byteOffset, examples.byteOffset, m, n1, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, ws.y.byteOffset);

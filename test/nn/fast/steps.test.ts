@@ -118,6 +118,23 @@ describe('the gather from the set held in the kernels\' memory', () => {
     expect(ws.resident.size).toBe(2); // each set copied once
   });
 
+  it('a set of at most one batch is read where it is, not copied, with the same result', () => {
+    const big = randomSet(7, 6, 6, 4, 3);
+    const set = subset(big, 0, 6); // the same 6 images, one batch
+    const net = createNetwork({ sizes: [36, 5, 4], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, new Random(2));
+    const small = createWorkspace(net, 6);
+    const other = createWorkspace(net, 6);
+    const order = Int32Array.from([5, 0, 3, 1, 4, 2]);
+    gatherSparse(set, order, 0, 6, small, 5);
+    gatherSparse(big, order, 0, 6, other, 5);
+    expect([small.resident.size, other.resident.size]).toEqual([0, 1]);
+    const n = small.nzStart[6];
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBe(other.nzStart[6]);
+    expect([...small.nzStart, ...small.y, ...small.xRow.subarray(0, n)]).toEqual([...other.nzStart, ...other.y, ...other.xRow.subarray(0, n)]);
+    expect(bits(small.xValue.subarray(0, n))).toEqual(bits(other.xValue.subarray(0, n)));
+  });
+
   it('a network living in the workspace keeps its parameters and its place when a new set makes the heap grow', () => {
     const a = randomSet(40, 6, 6, 4, 1);
     const b = randomSet(40, 6, 6, 4, 2);
