@@ -8,6 +8,7 @@
  * the batch's non-zero pixels, z, a and δ of layers 1..L) lives in one ArrayBuffer, `heap`, their
  * memory (WebAssembly's, see fast/wasm.ts); the other buffers are ordinary typed arrays.
  */
+import { PIXEL } from '../data/dataset.js';
 import { createFastMemory, type FastKernels } from './fast/wasm.js';
 import { layerViews, type Layout } from './layout.js';
 import { MemoryLimitError } from '../errors.js';
@@ -22,7 +23,7 @@ export interface Workspace {
   z: Float64Array[];
   /** delta[l] = ∂C/∂z[l] for l ≥ 1 (delta[0] is empty: nothing below the input needs it). */
   delta: Float64Array[];
-  /** labels of the batch. */
+  /** labels of the batch (in the kernels' memory). */
   y: Int32Array;
   /** Gradient of the mini-batch's average cost, in the layout of Network.params. */
   grad: Float64Array;
@@ -45,6 +46,26 @@ export interface Workspace {
   params: Float64Array;
   /** The fast kernels (WebAssembly SIMD, or their TypeScript fallback), linked to `heap`. */
   kernels: FastKernels;
+  /** The indices of the batch's examples, for the kernels' gather, and PIXEL (v / 255) beside them. */
+  examples: Int32Array;
+  pixel: Float64Array;
+  /** The sets whose pixel lists have been copied into the heap (fast/engine.ts `residentSet`), by set. */
+  resident: Map<object, HeapSet>;
+  /**
+   * Grows the heap by `bytes` bytes and returns the byte address of the new room (64-byte
+   * aligned). The contents stay; `heap`, `kernels` and every view above are remade in place
+   * (the arrays a, z, … keep their identity), so views taken before are void.
+   */
+  extend(bytes: number): number;
+}
+
+/** Byte addresses in the heap of a set's pixel lists (see fast/assembly/steps.ts gatherSparse). */
+export interface HeapSet {
+  start: number;
+  index: number;
+  value: number;
+  labels: number;
+  bytes: number;
 }
 
 /** The most memory the kernels can address: their byte addresses are 32-bit signed integers. */
@@ -77,40 +98,63 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
     xValue: mem.add('f64', m * sizes[0]),
     xRow: mem.add('i32', m * sizes[0]),
     nzStart: mem.add('i32', m + 1),
+    y: mem.add('i32', m),
+    examples: mem.add('i32', m),
+    pixel: mem.add('f64', 256),
   };
   // z, a and δ of layers 1..L (layer 0, the dense input, is the readable path's alone)
   const layer = sizes.map((n, l) => (l === 0 ? null : { z: mem.add('f64', m * n), a: mem.add('f64', m * n), delta: mem.add('f64', m * n) }));
   if (mem.bytes > MAX_HEAP_BYTES) {
     throw new MemoryLimitError('mini-batch memory', m, sizes, mem.bytes, MAX_HEAP_BYTES);
   }
-  const { buffer: heap, kernels } = createFastMemory(mem.bytes);
-  const v = mem.views(heap);
-  const f64 = (i: number) => v[i] as Float64Array;
-  const a = layer.map((p) => (p ? f64(p.a) : new Float64Array(m * sizes[0])));
-  const z = layer.map((p) => (p ? f64(p.z) : new Float64Array(0)));
-  const delta = layer.map((p) => (p ? f64(p.delta) : new Float64Array(0)));
+  const memory = createFastMemory(mem.bytes);
   const grad = new Float64Array(nParams);
   const [nablaW, nablaB] = layerViews(layout, grad);
-  const velocity = f64(parts.velocity);
-  const [velocityW, velocityB] = withVelocity ? layerViews(layout, velocity) : [[], []];
-  return {
+  const ws = {
     m,
     sizes: [...sizes],
-    a,
-    z,
-    delta,
-    y: new Int32Array(m),
+    a: [new Float64Array(m * sizes[0])],
+    z: [new Float64Array(0)],
+    delta: [new Float64Array(0)],
     grad,
     nablaW,
     nablaB,
-    xValue: f64(parts.xValue),
-    xRow: v[parts.xRow] as Int32Array,
-    nzStart: v[parts.nzStart] as Int32Array,
-    velocity,
-    velocityW,
-    velocityB,
-    heap,
-    params: f64(parts.params),
-    kernels,
+    velocityW: [],
+    velocityB: [],
+    resident: new Map(),
+  } as unknown as Workspace;
+  /** (Re)makes every view into the heap, in place. */
+  const bind = () => {
+    const v = mem.views(memory.buffer);
+    const f64 = (i: number) => v[i] as Float64Array;
+    for (let l = 1; l < sizes.length; l++) {
+      const p = layer[l]!;
+      ws.a[l] = f64(p.a);
+      ws.z[l] = f64(p.z);
+      ws.delta[l] = f64(p.delta);
+    }
+    ws.heap = memory.buffer;
+    ws.kernels = memory.kernels;
+    ws.params = f64(parts.params);
+    ws.velocity = f64(parts.velocity);
+    const [velocityW, velocityB] = withVelocity ? layerViews(layout, ws.velocity) : [[], []];
+    ws.velocityW.splice(0, ws.velocityW.length, ...velocityW);
+    ws.velocityB.splice(0, ws.velocityB.length, ...velocityB);
+    ws.xValue = f64(parts.xValue);
+    ws.xRow = v[parts.xRow] as Int32Array;
+    ws.nzStart = v[parts.nzStart] as Int32Array;
+    ws.y = v[parts.y] as Int32Array;
+    ws.examples = v[parts.examples] as Int32Array;
+    ws.pixel = f64(parts.pixel);
   };
+  bind();
+  ws.pixel.set(PIXEL);
+  ws.extend = (bytes: number) => {
+    const at = Math.ceil(memory.buffer.byteLength / 64) * 64;
+    if (at + bytes > MAX_HEAP_BYTES) throw new MemoryLimitError('mini-batch memory', m, sizes, at + bytes, MAX_HEAP_BYTES);
+    memory.grow(at + bytes);
+    bind();
+    return at;
+  };
+  return ws;
 }

@@ -9,8 +9,16 @@
 import type { FastKernels } from './wasm.js';
 
 export function plainKernels(buffer: ArrayBuffer): FastKernels {
+  const k = plainLoops(buffer);
+  // the row-by-row variants for wide layers are the same loops here
+  return { ...k, denseForwardSparseRows: k.denseForwardSparse, denseUpdateSparseRows: k.denseUpdateSparse };
+}
+
+function plainLoops(buffer: ArrayBuffer): Omit<FastKernels, 'denseForwardSparseRows' | 'denseUpdateSparseRows'> {
   const F = new Float64Array(buffer);
   const I = new Int32Array(buffer);
+  const U8 = new Uint8Array(buffer);
+  const U16 = new Uint16Array(buffer);
   return {
     /** z^1_j = b_j + Σ_q xValue[q] · W[xRow[q] + j] over example x's non-zero pixels, in pixel order. */
     denseForwardSparse(pW, pB, pZ, pV, pR, pS, m, H) {
@@ -86,6 +94,57 @@ export function plainKernels(buffer: ArrayBuffer): FastKernels {
     addScaled(pX, pY, n, c) {
       const X = pX >> 3, Y = pY >> 3;
       for (let i = 0; i < n; i++) F[Y + i] += c * F[X + i];
+    },
+    // The rest of a step (assembly/steps.ts).
+    /** The m examples at pE: labels to pY, non-zero pixels to xValue (PIXEL[v]) and xRow (index · n1), from the set's lists. */
+    gatherSparse(pStart, pIndex, pValue, pLabels, pPixel, pE, m, n1, pV, pR, pS, pY) {
+      const St = pStart >> 2, Ix = pIndex >> 1, E = pE >> 2, P = pPixel >> 3, V = pV >> 3, R = pR >> 2, S = pS >> 2, Y = pY >> 2;
+      let q = 0;
+      for (let x = 0; x < m; x++) {
+        const e = I[E + x];
+        I[Y + x] = U8[pLabels + e];
+        I[S + x] = q;
+        for (let p = I[St + e], end = I[St + e + 1]; p < end; p++) {
+          F[V + q] = F[P + U8[pValue + p]];
+          I[R + q] = U16[Ix + p] * n1;
+          q++;
+        }
+      }
+      I[S + m] = q;
+    },
+    /** a = 1 / (1 + e^(−z)). */
+    sigmoid(pZ, pA, n) {
+      const Z = pZ >> 3, A = pA >> 3;
+      for (let i = 0; i < n; i++) F[A + i] = 1 / (1 + Math.exp(-F[Z + i]));
+    },
+    /** d ← d · a(1 − a). */
+    sigmoidDerivative(pA, pD, n) {
+      const A = pA >> 3, D = pD >> 3;
+      for (let i = 0; i < n; i++) F[D + i] *= F[A + i] * (1 - F[A + i]);
+    },
+    /** sum + Σ_x ½ Σ_j (a_j − y_j)², and δ^L = (a − y) ⊙ a(1 − a) to pD unless pD is 0. */
+    quadraticSigmoid(pA, pD, pY, m, n, sum) {
+      const A = pA >> 3, D = pD >> 3, Y = pY >> 2;
+      for (let x = 0; x < m; x++) {
+        const label = I[Y + x];
+        let c = 0;
+        for (let j = 0; j < n; j++) {
+          const e = F[A + x * n + j] - (j === label ? 1 : 0);
+          c += e * e;
+        }
+        sum += 0.5 * c;
+        if (pD === 0) continue;
+        for (let j = 0; j < n; j++) {
+          const a = F[A + x * n + j];
+          F[D + x * n + j] = (a - (j === label ? 1 : 0)) * (a * (1 - a));
+        }
+      }
+      return sum;
+    },
+    /** b_j += Σ_x d[x][j], in example order. */
+    addRows(pB, pD, m, n) {
+      const B = pB >> 3, D = pD >> 3;
+      for (let x = 0; x < m; x++) for (let j = 0; j < n; j++) F[B + j] += F[D + x * n + j];
     },
   };
 }

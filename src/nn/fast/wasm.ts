@@ -24,6 +24,15 @@ export interface FastKernels {
   denseUpdate(pW: number, pA: number, pD: number, m: number, nIn: number, nOut: number): void;
   scale(pX: number, n: number, c: number): void;
   addScaled(pX: number, pY: number, n: number, c: number): void;
+  // the rest of a step (assembly/steps.ts)
+  gatherSparse(pStart: number, pIndex: number, pValue: number, pLabels: number, pPixel: number, pE: number, m: number, n1: number, pV: number, pR: number, pS: number, pY: number): void;
+  sigmoid(pZ: number, pA: number, n: number): void;
+  sigmoidDerivative(pA: number, pD: number, n: number): void;
+  quadraticSigmoid(pA: number, pD: number, pY: number, m: number, n: number, sum: number): number;
+  addRows(pB: number, pD: number, m: number, n: number): void;
+  /** denseForwardSparse and denseUpdateSparse row by row, for wide layers (the same results). */
+  denseForwardSparseRows(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  denseUpdateSparseRows(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number): void;
 }
 
 export type FastBackend = 'wasm-simd' | 'typescript';
@@ -62,17 +71,49 @@ function kernelsModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** The kernels' memory and the kernels linked to it. */
+export interface FastMemory {
+  buffer: ArrayBuffer;
+  kernels: FastKernels;
+  /** Grows the memory to at least `bytes` bytes, keeping its contents: `buffer` (and, for the
+   *  TypeScript loops, `kernels`) are then new, and every view into the old buffer is void. */
+  grow(bytes: number): void;
+}
+
+/** The most pages a memory may grow to (the kernels' byte addresses are 32-bit signed integers). */
+const MAX_PAGES = 32768 - 256;
+
 /**
  * A zero-filled memory of at least `bytes` bytes (whole 64 KiB pages) and the kernels linked to
- * it (`backend`: this process's unless asked). The buffer never grows, so views into it stay valid.
+ * it (`backend`: this process's unless asked). The buffer changes only when `grow` is called.
  */
-export function createFastMemory(bytes: number, backend: FastBackend = fastBackend()): { buffer: ArrayBuffer; kernels: FastKernels } {
+export function createFastMemory(bytes: number, backend: FastBackend = fastBackend()): FastMemory {
   const pages = Math.max(1, Math.ceil(bytes / 65536));
   if (backend === 'typescript') {
     const buffer = new ArrayBuffer(pages * 65536);
-    return { buffer, kernels: plainKernels(buffer) };
+    const mem: FastMemory = {
+      buffer,
+      kernels: plainKernels(buffer),
+      grow(more) {
+        if (more <= mem.buffer.byteLength) return;
+        const next = new ArrayBuffer(Math.ceil(more / 65536) * 65536);
+        new Uint8Array(next).set(new Uint8Array(mem.buffer));
+        mem.buffer = next;
+        mem.kernels = plainKernels(next);
+      },
+    };
+    return mem;
   }
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: Math.max(pages, MAX_PAGES) });
   const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory } });
-  return { buffer: memory.buffer, kernels: instance.exports as unknown as FastKernels };
+  const mem: FastMemory = {
+    buffer: memory.buffer,
+    kernels: instance.exports as unknown as FastKernels,
+    grow(more) {
+      const have = memory.buffer.byteLength;
+      if (more > have) memory.grow(Math.ceil((more - have) / 65536));
+      mem.buffer = memory.buffer;
+    },
+  };
+  return mem;
 }

@@ -7,7 +7,7 @@ import { Random } from '../../../src/nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer, type TrainOptions } from '../../../src/train/train.js';
 import { randomSet } from '../../helpers.js';
 
-const WIDTHS = [1, 2, 3, 5, 7, 9, 13, 15, 16, 19, 30, 39, 100]; // every remainder of the blocks of 20 and of 16
+const WIDTHS = [1, 2, 3, 5, 7, 9, 13, 15, 16, 19, 29, 30, 31, 39, 45, 59, 61, 100]; // every remainder of the blocks of 30 and of 16
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
