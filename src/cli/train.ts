@@ -10,10 +10,13 @@ import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
+import { cloneLayered, createLayered, describeLayers, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
+import { StackLayoutError } from '../nn/layout.js';
+import { layerSpecs, parseLayerList } from './layers.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { FORMAT_VERSION, loadModel, saveModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { FORMAT_VERSION, loadAnyModel, loadModel, saveModel, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
 import { colorsFor, EpochProgress, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
 import { checkWritable, dataOption } from './common.js';
@@ -32,6 +35,11 @@ export const trainOptions = {
   batch: { flags: '--batch <m>', description: 'mini-batch size', default: D.batch, parse: parsers.positiveInt, resumes: true },
   eta: { flags: '--eta <η>', description: 'learning rate η', default: D.eta, parse: parsers.positiveNumber, resumes: true },
   hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated (e.g. 100,30)', default: '30', parse: parsers.layers },
+  layers: {
+    flags: '--layers <list>',
+    description: 'instead of --hidden, the layers before the output layer: conv:FxK[:f], pool:K, dropout:P, dense:N[:f], comma-separated (e.g. conv:20x5,pool:2,dense:100; f defaults to --activation)',
+    parse: parseLayerList,
+  },
   activation: { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
   output: { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
   cost: { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
@@ -117,7 +125,7 @@ interface Run {
   given: Given<typeof trainOptions>;
   data: Mnist;
   loadSeconds: number;
-  net: Network;
+  net: Network | LayeredNetwork;
   trainer: Trainer;
   progress: TrainProgress;
   trainOpts: TrainOptions;
@@ -135,7 +143,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   const warn = colorsFor(process.stderr);
 
   // The run to resume, if any: its options carry on unless given again here.
-  const resumed: Model | null = parsed.resume ? loadModel(parsed.resume) : null;
+  const resumed: AnyModel | null = parsed.resume ? loadAnyModel(parsed.resume) : null;
   if (resumed && !resumed.meta) throw new UserError(`--resume ${parsed.resume}: a network2.py file has no training state to resume (use --init)`);
   const prev = resumed?.meta ?? null;
   const args = carryOn(trainOptions, parsed, given, prev ? storedOptions(prev) : null);
@@ -152,7 +160,9 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
   if (usesValidation && !data.validation) throw new UserError(`--monitor validation / --early-stop / --eta-patience / --keep best need a validation set; ${data.dir} has none beyond the training split`);
 
-  let net: Network;
+  if (given.has('layers') && given.has('hidden')) throw new UserError('--layers and --hidden both describe the network: give one (--hidden for an MLP, --layers for a layer list)');
+  if (resumed && given.has('layers')) throw new UserError(`--layers: the layers come from --resume ${args.resume} (${describeNet(resumed.net)})`);
+  let net: Network | LayeredNetwork;
   let progress: TrainProgress;
   let init: Init | 'file';
   let initFrom: string | undefined;
@@ -168,7 +178,17 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     const activation = args.activation;
     const rng = new Random(seed);
     const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');
-    if ((INITS as readonly string[]).includes(scheme)) {
+    if (args.layers && !(INITS as readonly string[]).includes(scheme)) throw new UserError(`--init ${scheme}: a layer list (--layers) starts from normal or scaled weights, not from a file (yet)`);
+    if (args.layers) {
+      const input = { channels: 1, height: data.train.rows, width: data.train.cols };
+      try {
+        net = createLayered({ input, layers: layerSpecs(args.layers, activation, data.classes, args.output), cost: args.cost }, rng, scheme as Init);
+      } catch (err) {
+        if (err instanceof StackLayoutError || err instanceof LayerListError) throw new UserError(`--layers: ${err.message} (the images are ${input.height}x${input.width})`);
+        throw err;
+      }
+      init = scheme as Init;
+    } else if ((INITS as readonly string[]).includes(scheme)) {
       net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
       init = scheme as Init;
     } else {
@@ -183,6 +203,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     }
     progress = newProgress(rng, trainOpts.eta);
   }
+  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take convolutional (layer-list) models yet');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
 
@@ -202,7 +223,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
 function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: ChalkInstance): string[] {
   const { args, given, data, net, trainOpts, progress, loadSeconds } = run;
   const { seed } = args;
-  const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
+  const arch = isLayered(net) ? `${describeNet(net)}, ${net.cost} cost` : `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
   return [
     out.bold(`digit-train ${VERSION}`) +
       `: ${arch}, η ${trainOpts.eta}, batch ${trainOpts.batch}` +
@@ -218,14 +239,14 @@ function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: Chalk
 }
 
 /** The model file's content now: weights (the best epoch's when final and --keep best, else the last), and everything --resume needs. */
-function snapshot(run: Run, final: boolean): Model {
+function snapshot(run: Run, final: boolean): AnyModel {
   const { net, trainer, progress, trainOpts, data, monitor, init, initFrom } = run;
   const { seed, keep } = run.args;
   let params: Float64Array | undefined;
   if (final && keep === 'best' && trainer.best && progress.bestEpoch > 0) params = trainer.best;
   const meta: ModelMeta = {
     format: FORMAT_VERSION,
-    activation: net.activation,
+    activation: isLayered(net) ? run.args.activation : net.activation,
     output: net.output,
     init,
     seed,
@@ -241,7 +262,7 @@ function snapshot(run: Run, final: boolean): Model {
     version: VERSION,
     created: new Date().toISOString(),
   };
-  return { net: params ? rebuild(net, params) : net, meta };
+  return { net: params ? rebuild(net, params) : net, meta } as AnyModel;
 }
 
 async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Promise<void> {
@@ -333,7 +354,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
-  if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
+  if (args.report) writeReportFile(args.report, buildReport(final as Model, data.test, { modelPath: savedTo }), '--report');
   if (json) console.log(JSON.stringify(summary));
   else {
     if (h.length) for (const line of renderTrainingChart(h, process.stdout.columns ?? 80, out)) console.log(line);
@@ -345,10 +366,20 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
 }
 
 /** A network with the same layout as `net` holding `params`. */
-function rebuild(net: Network, params: Float64Array): Network {
+function rebuild(net: Network | LayeredNetwork, params: Float64Array): Network | LayeredNetwork {
+  if (isLayered(net)) {
+    const copy = cloneLayered(net);
+    copy.params.set(params);
+    return copy;
+  }
   const copy = allocateNetwork(net);
   copy.params.set(params);
   return copy;
+}
+
+/** A network in one phrase: its sizes (784-30-10) or its layer list. */
+function describeNet(net: Network | LayeredNetwork): string {
+  return isLayered(net) ? `layers ${describeLayers(net.layers)}` : net.sizes.join('-');
 }
 
 /** A path as a shell word. */
