@@ -72,8 +72,7 @@ function runInfo(file: string, args: { json?: boolean }): void {
   }
   const c = colorsFor(process.stdout);
   const { net, meta } = model;
-  const hidden = isLayered(net) ? 'per layer' : net.activation;
-  const act = net.output !== hidden ? `${hidden} hidden, ${net.output} output` : hidden;
+  const act = isLayered(net) ? `as in the layer list, ${net.output} output` : net.output !== net.activation ? `${net.activation} hidden, ${net.output} output` : net.activation;
   const rows: string[][] = [
     ['format', meta ? `digit-train model, format ${meta.format}${meta.version ? ` (written by ${meta.version}, ${meta.created})` : ''}` : "network2.py's (no training record)"],
     isLayered(net)
