@@ -54,6 +54,13 @@ export const trainOptions = {
   etaPatience: { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: D.etaPatience, parse: parsers.nonNegativeInt, resumes: true },
   etaHalvings: { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: D.etaHalvings, parse: parsers.nonNegativeInt, resumes: true },
   earlyStop: { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: D.earlyStop, parse: parsers.nonNegativeInt, resumes: true },
+  shift: {
+    flags: '--shift <k>',
+    description: 'data augmentation for --layers: each training image shifted by a random −k…k pixels across and down, drawn anew every epoch from the seed (0: none)',
+    default: 0,
+    parse: parsers.nonNegativeInt,
+    resumes: true,
+  },
   keep: { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'], resumes: true },
   monitor: { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor, resumes: true },
   seed: { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed, resumes: true },
@@ -203,6 +210,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     }
     progress = newProgress(rng, trainOpts.eta);
   }
+  if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
   if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take convolutional (layer-list) models yet');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
@@ -213,6 +221,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     trainOpts,
     progress,
     resumed ? storedVelocity(resumed) : undefined,
+    { shift: args.shift },
   );
   if (prev?.best) trainer.best.set(prev.best);
 
@@ -250,7 +259,7 @@ function snapshot(run: Run, final: boolean): AnyModel {
     output: net.output,
     init,
     seed,
-    options: { ...trainOpts, ...resumableValues(trainOptions, run.args) },
+    options: recordedOptions(run),
     monitor: [...monitor],
     keep,
     dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },
@@ -375,6 +384,12 @@ function rebuild(net: Network | LayeredNetwork, params: Float64Array): Network |
   const copy = allocateNetwork(net);
   copy.params.set(params);
   return copy;
+}
+
+/** The options a model records: the engine's and every one that resumes (--shift only for a layer list: MLP files stay as they were). */
+function recordedOptions(run: Run): ModelMeta['options'] {
+  const { shift, ...rest } = resumableValues(trainOptions, run.args);
+  return { ...run.trainOpts, ...rest, ...(isLayered(run.net) ? { shift } : {}) };
 }
 
 /** A network in one phrase: its sizes (784-30-10) or its layer list. */

@@ -2,7 +2,7 @@
  * A layer-list network (layered.ts) on a DigitSet: mini-batches gathered as dense images
  * (pixels scaled to [0, 1]), and evaluation over a whole set.
  */
-import { gatherImage, type DigitSet } from '../data/dataset.js';
+import { gatherImage, PIXEL, type DigitSet } from '../data/dataset.js';
 import { evaluateLayered, inputsOf, outputsOf, type EvalCounts, type LayeredNetwork, type LayeredWorkspace } from './layered.js';
 import type { Network } from './network.js';
 
@@ -30,4 +30,27 @@ export function inputCount(net: Network | LayeredNetwork): number {
 /** Outputs (classes) of either kind of network. */
 export function outputCount(net: Network | LayeredNetwork): number {
   return 'kind' in net && net.kind === 'layered' ? outputsOf(net) : (net as Network).sizes[(net as Network).sizes.length - 1];
+}
+
+/**
+ * Image e of `set` shifted by (dx, dy) pixels (right and down for positive values), into out
+ * from `at`, pixels scaled to [0, 1]: out(i, j) = image(i − dy, j − dx), 0 where that falls
+ * outside the image. Data augmentation: the shifted digit is still the same digit.
+ */
+export function gatherShifted(set: DigitSet, e: number, out: Float64Array, at: number, dx: number, dy: number): void {
+  const { rows, cols, images } = set;
+  const base = e * rows * cols;
+  for (let i = 0; i < rows; i++) {
+    const si = i - dy;
+    const o = at + i * cols;
+    if (si < 0 || si >= rows) {
+      out.fill(0, o, o + cols);
+      continue;
+    }
+    const src = base + si * cols;
+    for (let j = 0; j < cols; j++) {
+      const sj = j - dx;
+      out[o + j] = sj >= 0 && sj < cols ? PIXEL[images[src + sj]] : 0;
+    }
+  }
 }

@@ -169,10 +169,13 @@ export class Trainer {
     readonly options: TrainOptions,
     readonly progress: TrainProgress,
     velocity?: Float64Array,
+    /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels (see LayeredEngine). */
+    augment: { shift: number } = { shift: 0 },
   ) {
+    if (augment.shift > 0 && !isLayered(net)) throw new RangeError('shifted images are for layer-list networks (the MLP backend reads the images unshifted)');
     if (options.batch > data.train.count) throw new LimitError('batch', options.batch, data.train.count, 'the training set');
     if (isLayered(net)) {
-      this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0);
+      this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0, augment.shift);
       if (velocity) this.layered.velocity.set(velocity);
       progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
     } else {

@@ -60,6 +60,27 @@ describe('train --layers', () => {
     expect(doc.sizes).toEqual([36, 5, 10]);
     expect(doc.digitTrain.network).toBeUndefined();
     expect('noiseState' in doc.digitTrain.progress).toBe(false);
+    expect('shift' in doc.digitTrain.options).toBe(false);
+  });
+
+  it('--shift: random shifts each epoch, reproducible from the seed and resumed bit for bit; only with --layers', () => {
+    const data = ['--data', writeDataDir()];
+    const opts = [...SMALL, '--seed', '5', '--shift', '2'];
+    const dir = tempDir();
+    const [whole, first, resumed, again, plain] = ['whole', 'first', 'resumed', 'again', 'plain'].map((n) => join(dir, `${n}.json`));
+    train([...data, ...opts, '--epochs', '2', '--out', whole]);
+    train([...data, ...opts, '--epochs', '2', '--out', again]);
+    train([...data, ...opts, '--epochs', '1', '--out', first]);
+    train([...data, '--resume', first, '--epochs', '1', '--out', resumed]);
+    train([...data, ...SMALL, '--seed', '5', '--epochs', '2', '--out', plain]);
+    const a = read(whole);
+    expect(a.digitTrain.options.shift).toBe(2);
+    expect(read(again).digitTrain.network.parameters).toEqual(a.digitTrain.network.parameters);
+    expect(state(read(resumed))).toEqual(state(a));
+    expect(read(plain).digitTrain.network.parameters).not.toEqual(a.digitTrain.network.parameters);
+    const mlp = run([...data, '--hidden', '5', '--shift', '1', '--epochs', '1', '--out', join(dir, 'm.json')]);
+    expect(mlp.code).toBe(2);
+    expect(mlp.stderr.trim()).toBe('digit-train: --shift 1: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)');
   });
 
   it('--resume: 1 + 2 epochs = 3 epochs bit for bit, with dropout, momentum and L2', () => {
