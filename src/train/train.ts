@@ -224,15 +224,15 @@ export class Trainer {
     this.orderStateAfter = rng.state;
     const step = this.stepOptions();
     const layered = this.layered;
-    const noise = new Random(progress.noiseState ?? 0);
+    const noise = layered ? new Random(progress.noiseState ?? 0) : null; // shifts and dropout masks (layer lists only)
     const t0 = performance.now();
     for (let b = progress.batchInEpoch; b < batches; b++) {
       const start = b * m;
       const size = Math.min(m, n - start);
       let c: number;
       if (layered) {
-        c = layered.step(train, order, start, size, step, noise);
-        progress.noiseState = noise.state;
+        c = layered.step(train, order, start, size, step, noise!);
+        progress.noiseState = noise!.state;
       } else c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
       progress.epochCostSum += c;
