@@ -18,7 +18,7 @@
  * and best are laid out as `parameters`.
  */
 import { ACTIVATIONS, type Activation, type Cost } from '../nn/functions.js';
-import { allocateLayered, LayerListError, layoutOfLayers, type LayeredNetwork, type LayerSpec } from '../nn/layered.js';
+import { allocateLayered, checkLayers, LayerListError, layoutOfLayers, type LayeredNetwork, type LayerSpec } from '../nn/layered.js';
 import { StackLayoutError } from '../nn/layout.js';
 
 export const LAYERED_FORMAT = 1;
@@ -84,6 +84,7 @@ export function parseLayeredSection(v: unknown, cost: Cost, fail: (problem: stri
   let net: LayeredNetwork;
   try {
     // Shapes first: nothing is allocated for layers the file does not back with parameters.
+    checkLayers(layers);
     const count = layoutOfLayers({ channels, height, width }, layers).count;
     if (!Array.isArray(sec.parameters) || sec.parameters.length !== count) fail(`digitTrain.network.parameters must hold ${count} numbers (the layers' weights and biases)`);
     net = allocateLayered({ input: { channels, height, width }, layers, cost });

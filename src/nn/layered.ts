@@ -78,7 +78,8 @@ export function describeLayers(layers: readonly LayerSpec[]): string {
     .join(',');
 }
 
-function checkLayers(layers: readonly LayerSpec[]): OutputActivation {
+/** Throws LayerListError unless the list ends in a dense sigmoid or softmax output layer, with softmax nowhere else. Returns the output activation. */
+export function checkLayers(layers: readonly LayerSpec[]): OutputActivation {
   const last = layers[layers.length - 1];
   if (!last || last.kind !== 'dense') throw new LayerListError('the last layer must be a dense output layer');
   if (last.activation !== 'sigmoid' && last.activation !== 'softmax') throw new LayerListError(`the output layer's activation must be sigmoid or softmax, not ${last.activation}`);
