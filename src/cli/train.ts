@@ -185,7 +185,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     const activation = args.activation;
     const rng = new Random(seed);
     const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');
-    if (args.layers && !(INITS as readonly string[]).includes(scheme)) throw new UserError(`--init ${scheme}: a layer list (--layers) starts from normal or scaled weights, not from a file (yet)`);
+    if (args.layers && !(INITS as readonly string[]).includes(scheme)) throw new UserError(`--layers: the layers come from --init ${scheme}: give one of the two`);
     if (args.layers) {
       const input = { channels: 1, height: data.train.rows, width: data.train.cols };
       try {
@@ -199,14 +199,23 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
       net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
       init = scheme as Init;
     } else {
-      const start = loadModel(scheme);
-      net = start.net;
+      const start = loadAnyModel(scheme).net;
       init = 'file';
       initFrom = scheme;
-      if (given.has('hidden')) throw new UserError(`--hidden: the layer sizes come from --init ${scheme} (${net.sizes.join('-')})`);
-      if (given.has('activation')) net.activation = args.activation;
-      if (given.has('output')) net.output = args.output;
-      if (given.has('cost')) net.cost = args.cost;
+      if (isLayered(start)) {
+        // a conv model to start from: its layer list and activations come with it; the cost may change
+        for (const flag of ['hidden', 'activation', 'output'] as const) {
+          if (given.has(flag)) throw new UserError(`--${flag}: the layers and their activations come from --init ${scheme} (${describeNet(start)})`);
+        }
+        if (given.has('cost')) start.cost = args.cost;
+        net = start;
+      } else {
+        net = start;
+        if (given.has('hidden')) throw new UserError(`--hidden: the layer sizes come from --init ${scheme} (${start.sizes.join('-')})`);
+        if (given.has('activation')) start.activation = args.activation;
+        if (given.has('output')) start.output = args.output;
+        if (given.has('cost')) start.cost = args.cost;
+      }
     }
     progress = newProgress(rng, trainOpts.eta);
   }

@@ -151,6 +151,26 @@ describe('train --layers', () => {
     expect(JSON.parse(run(['info', out, '--json']).stdout).parameters).toBe(2 * 25 + 2 + 72 * 10 + 10 + 110);
   }, 60_000);
 
+  it('--init FILE starts from a conv model: its layers and weights, a new run (epoch 1, init "file")', () => {
+    const data = writeDataDir();
+    const dir = tempDir();
+    const [start, next] = ['start', 'next'].map((n) => join(dir, `${n}.json`));
+    train(['--data', data, ...SMALL, '--epochs', '1', '--out', start]);
+    train(['--data', data, '--init', start, '--eta', '0.2', '--epochs', '1', '--seed', '1', '--out', next]);
+    const a = read(start);
+    const b = read(next);
+    expect(b.digitTrain.network.layers).toEqual(a.digitTrain.network.layers);
+    expect(b.digitTrain.init).toBe('file');
+    expect(b.digitTrain.initFrom).toBe(start);
+    expect(b.digitTrain.progress.epoch).toBe(1);
+    // one epoch on from the file's weights: near them, not where a fresh random start would be
+    const pa: number[] = a.digitTrain.network.parameters;
+    const pb: number[] = b.digitTrain.network.parameters;
+    expect(pb).not.toEqual(pa);
+    const moved = Math.max(...pa.map((v, i) => Math.abs(v - pb[i])));
+    expect(moved).toBeLessThan(1);
+  });
+
   it('gradcheck checks a random layer list and a saved conv model', () => {
     const r = run(['gradcheck', '--layers', 'conv:2x5,pool:4,dropout:0.3,dense:5:tanh', '--output', 'softmax', '--cost', 'cross-entropy', '--params', '40', '--json']);
     expect(r.code).toBe(0);
@@ -187,11 +207,19 @@ describe('train --layers', () => {
     const dir = tempDir();
     const out = join(dir, 'c.json');
     train(['--data', data, ...SMALL, '--epochs', '1', '--out', out]);
-    for (const args of [['report', out], ['explain', '--model', out, '--data', data], ['--data', data, '--init', out, '--epochs', '1', '--out', join(dir, 'x.json')]]) {
+    for (const args of [['report', out], ['explain', '--model', out, '--data', data], ['--data', data, '--init', out, '--report', join(dir, 'r.html'), '--epochs', '1', '--out', join(dir, 'x.json')]]) {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/is a convolutional \(layer-list\) model, which this command does not take yet|--init .*layer list/);
+      expect(r.stderr).toMatch(/is a convolutional \(layer-list\) model, which this command does not take yet|--report: the HTML report does not take convolutional/);
+    }
+    for (const [args, message] of [
+      [['--layers', 'conv:2x3'], /^digit-train: --layers: the layers come from --init .*c\.json: give one of the two$/],
+      [['--activation', 'tanh'], /^digit-train: --activation: the layers and their activations come from --init .*c\.json \(layers conv:3x3:tanh,/],
+    ] as const) {
+      const r = run(['--data', data, '--init', out, ...args, '--epochs', '1', '--out', join(dir, 'x.json')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
     }
     const resumeLayers = run(['--data', data, '--resume', out, '--layers', 'conv:2x3', '--out', join(dir, 'y.json')]);
     expect(resumeLayers.code).toBe(2);
