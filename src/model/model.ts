@@ -9,6 +9,9 @@
  *   digitTrain  everything else (format version, activations, hyperparameters, seed, dataset,
  *               history, the state --resume needs, final metrics); absent in network2's files.
  *
+ * A convolutional (layer-list) model has no sizes/weights/biases: its network is the versioned
+ * section digitTrain.network (model/layered.ts); parseModel refuses it, parseAnyModel reads both.
+ *
  * Numbers are written by JSON.stringify, the shortest text that reads back as the same
  * Float64, so save → load is exact. Files are written to a temporary name in the same
  * directory and renamed: an existing file is only ever replaced by a complete new one.
@@ -235,7 +238,7 @@ function parseLayeredModel(doc: Record<string, unknown>, file: string): LayeredM
   const net = parseLayeredSection(network, costName, (problem) => {
     throw new ModelError(file, problem);
   });
-  if ((cost === 'LogLikelihoodCost') !== (net.output === 'softmax') && costName === 'cross-entropy') throw new ModelError(file, `cost ${cost} does not fit the output layer's ${net.output}`);
+  if (costName === 'cross-entropy' && (cost === 'LogLikelihoodCost') !== (net.output === 'softmax')) throw new ModelError(file, `cost ${cost} does not fit the output layer's ${net.output}`);
   if (meta.output !== net.output) throw new ModelError(file, `digitTrain.output ${meta.output} does not fit the output layer's ${net.output}`);
   const noise = meta.progress.noiseState;
   if (noise !== undefined && kindError(noise, 'count') !== null) throw new ModelError(file, 'digitTrain.progress.noiseState is not a whole number ≥ 0');
