@@ -46,6 +46,8 @@ export interface LayeredNetwork extends LayeredConfig {
   /** W[i], b[i]: views into params of layer i's weights and biases (empty for pool and dropout). */
   W: Float64Array[];
   b: Float64Array[];
+  /** dims[i]: the shape the loops of conv and pool layer i take (null for dense and dropout), made once. */
+  dims: (ConvDims | PoolDims | null)[];
 }
 
 /** Thrown for a layer list that is not a network (softmax before the end, no dense output, …). */
@@ -111,7 +113,8 @@ export function allocateLayered(config: LayeredConfig): LayeredNetwork {
   const layout = layoutOfLayers(config.input, config.layers);
   const params = new Float64Array(layout.count);
   const [W, b] = viewsOf(layout, params);
-  return { kind: 'layered', input: { ...config.input }, layers: config.layers.map((s) => ({ ...s })), cost: config.cost, output, layout, params, W, b };
+  const dims = layout.layers.map((s) => (s.kind === 'conv' ? convDims(s) : s.kind === 'pool' ? poolDims(s) : null));
+  return { kind: 'layered', input: { ...config.input }, layers: config.layers.map((s) => ({ ...s })), cost: config.cost, output, layout, params, W, b, dims };
 }
 
 /** Points net.W and net.b at `params` (a block of the same layout) and makes it net.params. */
@@ -168,8 +171,10 @@ export interface LayeredWorkspace {
   /** Dropout layer i: the mask of the last training pass. */
   mask: Float64Array[];
   y: Int32Array;
-  /** Gradient of the mini-batch's average cost, laid out as params. */
+  /** Gradient of the mini-batch's average cost, laid out as params, and its views per layer (as W and b). */
   grad: Float64Array;
+  gradW: Float64Array[];
+  gradB: Float64Array[];
   /** Momentum velocity, laid out as params (empty when momentum is off). */
   velocity: Float64Array;
 }
@@ -178,6 +183,8 @@ export function createLayeredWorkspace(net: LayeredNetwork, m: number, withVeloc
   const { layers, input, count } = net.layout;
   const sizes = [sizeOf(input), ...layers.map((s) => sizeOf(s.output))];
   const none = new Float64Array(0);
+  const grad = new Float64Array(count);
+  const [gradW, gradB] = viewsOf(net.layout, grad);
   return {
     m,
     a: sizes.map((n) => new Float64Array(m * n)),
@@ -186,7 +193,9 @@ export function createLayeredWorkspace(net: LayeredNetwork, m: number, withVeloc
     argmax: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'pool' ? new Int32Array(m * n) : new Int32Array(0))),
     mask: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'dropout' ? new Float64Array(m * n) : none)),
     y: new Int32Array(m),
-    grad: new Float64Array(count),
+    grad,
+    gradW,
+    gradB,
     velocity: new Float64Array(withVelocity ? count : 0),
   };
 }
@@ -211,7 +220,7 @@ export function feedforwardLayered(net: LayeredNetwork, ws: LayeredWorkspace, m:
     const n = m * sizeOf(s.output);
     switch (s.kind) {
       case 'conv':
-        convForward(net.W[i], net.b[i], a, ws.z[i + 1], m, convDims(s)); // z = w ∗ a + b
+        convForward(net.W[i], net.b[i], a, ws.z[i + 1], m, net.dims[i] as ConvDims); // z = w ∗ a + b
         activate((spec as { activation: Activation }).activation, ws.z[i + 1], out, 0, n); // a = σ(z)
         break;
       case 'dense':
@@ -220,7 +229,7 @@ export function feedforwardLayered(net: LayeredNetwork, ws: LayeredWorkspace, m:
         else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[i + 1], out, x * s.nOut, s.nOut);
         break;
       case 'pool':
-        poolForward(a, out, ws.argmax[i + 1], m, poolDims(s)); // a' = max over each window
+        poolForward(a, out, ws.argmax[i + 1], m, net.dims[i] as PoolDims); // a' = max over each window
         break;
       case 'dropout':
         if (dropout === 'replay') dropoutBackward(a, ws.mask[i + 1], out, n); // a' = a ⊙ r, the same r
@@ -266,15 +275,15 @@ export function backpropLayered(net: LayeredNetwork, ws: LayeredWorkspace, m: nu
       case 'conv':
         mulDerivative((spec as { activation: Activation }).activation, ws.z[i + 1], ws.a[i + 1], up, n); // δ = ∂C/∂a ⊙ σ'(z)
         // ∂C/∂b = Σ δ, ∂C/∂w = a ⋆ δ, and ∂C/∂a below = δ fully correlated with the flipped kernel
-        convBackward(net.W[i], ws.a[i], up, ws.grad.subarray(s.w, s.b), ws.grad.subarray(s.b, s.b + s.filters), below, m, convDims(s));
+        convBackward(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, net.dims[i] as ConvDims);
         break;
       case 'dense':
         if (i < L - 1) mulDerivative((spec as { activation: Activation }).activation, ws.z[i + 1], ws.a[i + 1], up, n); // BP2: ⊙ σ'(z)
         // BP3, BP4: ∂C/∂b = δ, ∂C/∂W = δ aᵀ; and ∂C/∂a below = Wᵀ δ
-        denseBackwardRows(net.W[i], ws.a[i], up, ws.grad.subarray(s.w, s.b), ws.grad.subarray(s.b, s.b + s.nOut), below, m, s.nIn, s.nOut);
+        denseBackwardRows(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, s.nIn, s.nOut);
         break;
       case 'pool':
-        if (below) poolBackward(up, ws.argmax[i + 1], below, m, poolDims(s)); // to each window's arg-max
+        if (below) poolBackward(up, ws.argmax[i + 1], below, m, net.dims[i] as PoolDims); // to each window's arg-max
         break;
       case 'dropout':
         if (below) dropoutBackward(up, ws.mask[i + 1], below, n); // ∂C/∂a = r ⊙ ∂C/∂a'
