@@ -19,6 +19,13 @@ export { createNetwork, allocateNetwork, cloneNetwork, initialize, feedforward, 
 export { denseForward, denseBackward } from './nn/layers/dense.js';
 export { createWorkspace, type Workspace } from './nn/workspace.js';
 export { preferBackend, fastBackend, simdAvailable, type FastBackend } from './nn/fast/wasm.js';
+// Layer lists (convolutional networks): conv, pool, dropout and dense layers composed.
+export { createLayered, allocateLayered, cloneLayered, initializeLayered, createLayeredWorkspace, feedforwardLayered, backpropLayered, costSumLayered, sgdStepLayered, describeLayers, isLayered, LayerListError, type LayeredNetwork, type LayeredConfig, type LayerSpec, type LayeredWorkspace } from './nn/layered.js';
+export { stackLayoutOf, StackLayoutError, type StackLayout, type StackShape, type Volume } from './nn/layout.js';
+export { convForward, convBackward, convBackwardInput } from './nn/layers/conv.js';
+export { poolForward, poolBackward } from './nn/layers/pool.js';
+export { dropoutForward, dropoutBackward, dropoutIdentity } from './nn/layers/dropout.js';
+export { gradientCheckLayered, differenceStep } from './nn/layered-gradcheck.js';
 export { Random } from './nn/random.js';
 
 // Training and evaluation.
@@ -28,6 +35,7 @@ export { gradientCheck, numericalGradient, GRADCHECK_TOLERANCE, type LayerError,
 
 // Model files (ours, and network2.py's).
 export { loadModel, saveModel, parseModel, modelToJson, ModelError, FORMAT_VERSION, type Model, type ModelMeta } from './model/model.js';
+export { loadAnyModel, parseAnyModel, type AnyModel, type LayeredModel } from './model/model.js';
 export { checkModelFits } from './model/fit.js';
 
 // The lesson: backprop on one example, and the one-neuron chain.

@@ -8,7 +8,8 @@ import type { ChalkInstance } from 'chalk';
 import { UserError } from '../errors.js';
 import type { DigitSet } from '../data/dataset.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { loadModel, type Model } from '../model/model.js';
+import { loadAnyModel, type AnyModel } from '../model/model.js';
+import { describeLayers, isLayered } from '../nn/layered.js';
 import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars, classScoreLines, confusionLines } from '../ui/tables.js';
@@ -53,8 +54,9 @@ export function registerEval(program: Command): void {
 }
 
 /** One line describing a model: sizes, activations, cost, and where it came from. */
-export function describeModel(model: Model): string {
+export function describeModel(model: AnyModel): string {
   const { net, meta } = model;
+  if (isLayered(net)) return `layers ${describeLayers(net.layers)}, ${net.cost} cost (digit-train, ${meta!.progress.epoch} epoch${meta!.progress.epoch === 1 ? '' : 's'}, seed ${meta!.seed})`;
   const act = net.output !== net.activation ? `${net.activation}/${net.output}` : net.activation;
   const origin = meta ? `digit-train, ${meta.progress.epoch} epoch${meta.progress.epoch === 1 ? '' : 's'}, seed ${meta.seed}` : 'network2.py file';
   return `${net.sizes.join('-')} ${act}, ${net.cost} cost (${origin})`;
@@ -67,7 +69,7 @@ export function meetsPercent(correct: number, count: number, percent: number): b
 
 function runEval(file: string, args: EvalArgs): void {
   const c = colorsFor(process.stdout);
-  const model = loadModel(file);
+  const model = loadAnyModel(file);
   const { data, set } = loadSplit(args.data, args.split);
   for (const f of data.checksumMismatches) warn(`${f} differs from the MNIST file whose SHA-256 is in data/checksums.json`);
   checkModelFits(model, file, set, data.classes, datasetName(data));
@@ -77,7 +79,7 @@ function runEval(file: string, args: EvalArgs): void {
     console.log(
       JSON.stringify({
         model: file,
-        sizes: model.net.sizes,
+        ...(isLayered(model.net) ? { layers: model.net.layers } : { sizes: model.net.sizes }),
         data: data.name,
         split: args.split,
         set: set.name,
@@ -103,7 +105,7 @@ function runEval(file: string, args: EvalArgs): void {
 }
 
 /** The Markdown summary for $GITHUB_STEP_SUMMARY: the accuracy, the gate, per-digit recall. */
-function evalSummary(file: string, model: Model, ev: Evaluation, minAccuracy: number | undefined): string {
+function evalSummary(file: string, model: AnyModel, ev: Evaluation, minAccuracy: number | undefined): string {
   const gate =
     minAccuracy === undefined ? '' : meetsPercent(ev.correct, ev.count, minAccuracy) ? ` ✅ passes --min-accuracy ${minAccuracy}%` : ` ❌ below --min-accuracy ${minAccuracy}%`;
   return [
@@ -120,7 +122,7 @@ function evalSummary(file: string, model: Model, ev: Evaluation, minAccuracy: nu
   ].join('\n');
 }
 
-function report(file: string, model: Model, ev: Evaluation, set: DigitSet, c: ChalkInstance): string[] {
+function report(file: string, model: AnyModel, ev: Evaluation, set: DigitSet, c: ChalkInstance): string[] {
   const lines = [
     `${c.bold(file)}: ${describeModel(model)}`,
     `${set.name}: ${c.bold(`${ev.correct} / ${ev.count} correct (${pct(ev.accuracy)})`)}, average cost ${ev.cost.toFixed(4)}`,

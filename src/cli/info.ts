@@ -4,7 +4,8 @@
  * history and the final metrics.
  */
 import type { Command } from 'commander';
-import { loadModel, type Model } from '../model/model.js';
+import { loadAnyModel, type AnyModel } from '../model/model.js';
+import { describeLayers, isLayered } from '../nn/layered.js';
 import { parameterCount } from '../nn/layout.js';
 import { renderTrainingChart } from '../ui/chart.js';
 import { historyLines, table } from '../ui/tables.js';
@@ -26,7 +27,7 @@ export function registerInfo(program: Command): void {
 }
 
 /** The facts `info` shows, as plain data (also its --json output). */
-export function modelInfo(file: string, model: Model) {
+export function modelInfo(file: string, model: AnyModel) {
   const { net, meta } = model;
   const history = meta?.progress.history ?? [];
   const last = history[history.length - 1];
@@ -41,9 +42,9 @@ export function modelInfo(file: string, model: Model) {
   return {
     model: file,
     format: meta ? `digit-train ${meta.format}` : 'network2.py',
-    sizes: net.sizes,
-    parameters: parameterCount(net.sizes),
-    activation: net.activation,
+    ...(isLayered(net) ? { layers: net.layers, input: net.input } : { sizes: net.sizes }),
+    parameters: isLayered(net) ? net.params.length : parameterCount(net.sizes),
+    activation: isLayered(net) ? meta!.activation : net.activation,
     output: net.output,
     cost: net.cost,
     digitTrain: rest,
@@ -63,7 +64,7 @@ export function modelInfo(file: string, model: Model) {
 }
 
 function runInfo(file: string, args: { json?: boolean }): void {
-  const model = loadModel(file);
+  const model = loadAnyModel(file);
   const info = modelInfo(file, model);
   if (args.json) {
     console.log(JSON.stringify(info));
@@ -71,10 +72,12 @@ function runInfo(file: string, args: { json?: boolean }): void {
   }
   const c = colorsFor(process.stdout);
   const { net, meta } = model;
-  const act = net.output !== net.activation ? `${net.activation} hidden, ${net.output} output` : net.activation;
+  const act = isLayered(net) ? `as in the layer list, ${net.output} output` : net.output !== net.activation ? `${net.activation} hidden, ${net.output} output` : net.activation;
   const rows: string[][] = [
     ['format', meta ? `digit-train model, format ${meta.format}${meta.version ? ` (written by ${meta.version}, ${meta.created})` : ''}` : "network2.py's (no training record)"],
-    ['sizes', `${net.sizes.join('-')} (${info.parameters} weights and biases)`],
+    isLayered(net)
+      ? ['layers', `${describeLayers(net.layers)} on ${net.input.channels}×${net.input.height}×${net.input.width} (${info.parameters} weights and biases)`]
+      : ['sizes', `${net.sizes.join('-')} (${info.parameters} weights and biases)`],
     ['activation', act],
     ['cost', net.cost],
   ];

@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 import { makeDigitSet, type DigitSet } from '../data/dataset.js';
 import { lightBackground, readImage, toDigit } from '../data/image.js';
 import { checkModelFits, datasetName, imageSide } from '../model/fit.js';
-import { loadModel } from '../model/model.js';
+import { loadAnyModel } from '../model/model.js';
+import { outputCount } from '../nn/layered-data.js';
 import { predictSet } from '../nn/metrics.js';
 import { drawDigit, sideBySide } from '../ui/draw.js';
 import { activationBars } from '../ui/tables.js';
@@ -59,7 +60,7 @@ export function registerPredict(program: Command): void {
 
 function runPredict(file: string, images: string[], args: PredictArgs): void {
   const c = colorsFor(process.stdout);
-  const model = loadModel(file);
+  const model = loadAnyModel(file);
   const { net } = model;
   let set: DigitSet;
   let items: Omit<Item, 'predicted' | 'outputs'>[];
@@ -90,7 +91,7 @@ function runPredict(file: string, images: string[], args: PredictArgs): void {
     set = makeDigitSet('images', pixels, new Uint8Array(images.length), side, side);
   }
 
-  const nOut = net.sizes[net.sizes.length - 1];
+  const nOut = outputCount(net);
   const p = predictSet(net, set);
   const results: Item[] = items.map((it, i) => ({ ...it, predicted: p.predicted[i], outputs: Array.from(p.outputs.subarray(i * nOut, (i + 1) * nOut)) }));
 

@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveModel, type Model } from '../model/model.js';
+import { saveModel, type AnyModel } from '../model/model.js';
 
 export type SaveOutcome =
   | { ok: true; path: string; fellBack: false }
@@ -20,7 +20,7 @@ const reason = (err: unknown, path: string): string => {
 };
 
 /** Saves `model` to `out`, else to a new file in the temp directory; never throws for a write error. */
-export function saveWithFallback(out: string, model: Model): SaveOutcome {
+export function saveWithFallback(out: string, model: AnyModel): SaveOutcome {
   try {
     saveModel(out, model);
     return { ok: true, path: out, fellBack: false };

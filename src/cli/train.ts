@@ -9,10 +9,13 @@ import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
+import { cloneLayered, createLayered, describeLayers, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
+import { StackLayoutError } from '../nn/layout.js';
+import { layerSpecs, parseLayerList } from './layers.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { loadModel, storedVelocity, type Model, type ModelMeta } from '../model/model.js';
+import { loadAnyModel, loadModel, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
 import { runModel } from '../model/snapshot.js';
 import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
@@ -38,6 +41,11 @@ export const trainOptions = {
   batch: { flags: '--batch <m>', description: 'mini-batch size', default: D.batch, parse: parsers.positiveInt, resumes: true },
   eta: { flags: '--eta <η>', description: 'learning rate η', default: D.eta, parse: parsers.positiveNumber, resumes: true },
   hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes, comma-separated (e.g. 100,30)', default: '30', parse: parsers.layers },
+  layers: {
+    flags: '--layers <list>',
+    description: 'instead of --hidden, the layers before the output layer: conv:FxK[:f], pool:K, dropout:P, dense:N[:f], comma-separated (e.g. conv:20x5,pool:2,dense:100; f defaults to --activation)',
+    parse: parseLayerList,
+  },
   activation: { flags: '--activation <f>', description: 'activation of the hidden layers', default: 'sigmoid', choices: ACTIVATIONS },
   output: { flags: '--output <f>', description: 'activation of the output layer', default: 'sigmoid', choices: OUTPUTS },
   cost: { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
@@ -52,6 +60,13 @@ export const trainOptions = {
   etaPatience: { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: D.etaPatience, parse: parsers.nonNegativeInt, resumes: true },
   etaHalvings: { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: D.etaHalvings, parse: parsers.nonNegativeInt, resumes: true },
   earlyStop: { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: D.earlyStop, parse: parsers.nonNegativeInt, resumes: true },
+  shift: {
+    flags: '--shift <k>',
+    description: 'data augmentation for --layers: each training image shifted by a random −k…k pixels across and down, drawn anew every epoch from the seed (0: none)',
+    default: 0,
+    parse: parsers.nonNegativeInt,
+    resumes: true,
+  },
   keep: { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'], resumes: true },
   monitor: { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor, resumes: true },
   seed: { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed, resumes: true },
@@ -120,7 +135,7 @@ interface Run {
   given: Given<typeof trainOptions>;
   data: Mnist;
   loadSeconds: number;
-  net: Network;
+  net: Network | LayeredNetwork;
   trainer: Trainer;
   progress: TrainProgress;
   trainOpts: TrainOptions;
@@ -136,7 +151,7 @@ interface Run {
  */
 function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   // The run to resume, if any: its options carry on unless given again here.
-  const resumed: Model | null = parsed.resume ? loadModel(parsed.resume) : null;
+  const resumed: AnyModel | null = parsed.resume ? loadAnyModel(parsed.resume) : null;
   if (resumed && !resumed.meta) throw new UserError(`--resume ${parsed.resume}: a network2.py file has no training state to resume (use --init)`);
   const prev = resumed?.meta ?? null;
   const args = carryOn(trainOptions, parsed, given, prev ? storedOptions(prev) : null);
@@ -153,7 +168,9 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   if (trainOpts.batch > data.train.count) throw new UserError(`--batch ${trainOpts.batch} is larger than the training set (${data.train.count} images)`);
   if (usesValidation && !data.validation) throw new UserError(`--monitor validation / --early-stop / --eta-patience / --keep best need a validation set; ${data.dir} has none beyond the training split`);
 
-  let net: Network;
+  if (given.has('layers') && given.has('hidden')) throw new UserError('--layers and --hidden both describe the network: give one (--hidden for an MLP, --layers for a layer list)');
+  if (resumed && given.has('layers')) throw new UserError(`--layers: the layers come from --resume ${args.resume} (${describeNet(resumed.net)})`);
+  let net: Network | LayeredNetwork;
   let progress: TrainProgress;
   let init: Init | 'file';
   let initFrom: string | undefined;
@@ -169,25 +186,46 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     const activation = args.activation;
     const rng = new Random(seed);
     const scheme = args.init ?? (activation === 'sigmoid' && args.cost === 'quadratic' ? 'normal' : 'scaled');
-    if ((INITS as readonly string[]).includes(scheme)) {
+    if (args.layers && !(INITS as readonly string[]).includes(scheme)) throw new UserError(`--layers: the layers come from --init ${scheme}: give one of the two`);
+    if (args.layers) {
+      const input = { channels: 1, height: data.train.rows, width: data.train.cols };
+      try {
+        net = createLayered({ input, layers: layerSpecs(args.layers, activation, data.classes, args.output), cost: args.cost }, rng, scheme as Init);
+      } catch (err) {
+        if (err instanceof StackLayoutError || err instanceof LayerListError) throw new UserError(`--layers: ${err.message} (the images are ${input.height}x${input.width})`);
+        throw err;
+      }
+      init = scheme as Init;
+    } else if ((INITS as readonly string[]).includes(scheme)) {
       checkRunSize([data.train.inputSize, ...hidden, data.classes], trainOpts.batch, parameterCopies(trainOpts, keep), `--hidden ${hidden.join(',')}`);
       net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
       init = scheme as Init;
     } else {
-      const start = loadModel(scheme);
-      net = start.net;
+      const start = loadAnyModel(scheme).net;
       init = 'file';
       initFrom = scheme;
-      if (given.has('hidden')) throw new UserError(`--hidden: the layer sizes come from --init ${scheme} (${net.sizes.join('-')})`);
-      if (given.has('activation')) net.activation = args.activation;
-      if (given.has('output')) net.output = args.output;
-      if (given.has('cost')) net.cost = args.cost;
+      if (isLayered(start)) {
+        // a conv model to start from: its layer list and activations come with it; the cost may change
+        for (const flag of ['hidden', 'activation', 'output'] as const) {
+          if (given.has(flag)) throw new UserError(`--${flag}: the layers and their activations come from --init ${scheme} (${describeNet(start)})`);
+        }
+        if (given.has('cost')) start.cost = args.cost;
+        net = start;
+      } else {
+        net = start;
+        if (given.has('hidden')) throw new UserError(`--hidden: the layer sizes come from --init ${scheme} (${start.sizes.join('-')})`);
+        if (given.has('activation')) start.activation = args.activation;
+        if (given.has('output')) start.output = args.output;
+        if (given.has('cost')) start.cost = args.cost;
+      }
     }
     progress = newProgress(rng, trainOpts.eta);
   }
+  if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
+  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take convolutional (layer-list) models yet');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
-  if (source) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);
+  if (source && !isLayered(net)) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);
   const resumeProblem = resumed ? resumePointProblem(progress, trainOpts.batch, data.train.count) : null;
   if (resumeProblem) throw new UserError(`--resume ${args.resume}: ${resumeProblem}`);
 
@@ -197,6 +235,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     trainOpts,
     progress,
     resumed ? storedVelocity(resumed) : undefined,
+    { shift: args.shift },
   );
   if (prev?.best) trainer.best.set(prev.best);
 
@@ -207,7 +246,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
 function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: ChalkInstance): string[] {
   const { args, given, data, net, trainOpts, progress, loadSeconds } = run;
   const { seed } = args;
-  const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
+  const arch = isLayered(net) ? `${describeNet(net)}, ${net.cost} cost` : `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
   return [
     out.bold(`digit-train ${VERSION}`) +
       `: ${arch}, η ${trainOpts.eta}, batch ${trainOpts.batch}` +
@@ -223,10 +262,11 @@ function headerLines(run: Run, firstEpoch: number, lastEpoch: number, out: Chalk
 }
 
 /** The model file's content now (src/model/snapshot.ts): the run's weights and everything --resume needs. */
-function snapshot(run: Run, final: boolean): Model {
+function snapshot(run: Run, final: boolean): AnyModel {
   const { seed, monitor, keep } = run.args;
-  const resumable = { ...resumableValues(trainOptions, run.args), seed, monitor, keep };
-  return runModel({ trainer: run.trainer, data: run.data, resumable, init: run.init, initFrom: run.initFrom }, final);
+  const resumable = { ...recordedOptions(run), seed, monitor, keep };
+  const activation = isLayered(run.net) ? run.args.activation : run.net.activation;
+  return runModel({ trainer: run.trainer, data: run.data, resumable, activation, init: run.init, initFrom: run.initFrom }, final);
 }
 
 async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Promise<void> {
@@ -321,7 +361,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
-  if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
+  if (args.report) writeReportFile(args.report, buildReport(final as Model, data.test, { modelPath: savedTo }), '--report');
   stepSummary(trainSummary(run, savedTo, totalSeconds));
   if (json) console.log(JSON.stringify(summary));
   else {
@@ -360,8 +400,9 @@ function startEvent(run: Run, firstEpoch: number, lastEpoch: number) {
   return {
     event: 'start',
     version: VERSION,
-    sizes: net.sizes,
-    activation: net.activation,
+    sizes: isLayered(net) ? null : net.sizes,
+    layers: isLayered(net) ? describeLayers(net.layers) : null,
+    activation: isLayered(net) ? args.activation : net.activation,
     output: net.output,
     cost: net.cost,
     init: run.init,
@@ -406,10 +447,21 @@ function trainSummary(run: Run, savedTo: string, totalSeconds: number): string {
   return [
     `### digit-train train → \`${savedTo}\``,
     '',
-    `${net.sizes.join('-')} ${net.activation}/${net.output}, ${net.cost} cost, η ${trainOpts.eta}, batch ${trainOpts.batch}, seed ${run.args.seed}; ${progress.epoch} epochs in ${seconds(totalSeconds)}`,
+    `${describeNet(net)} ${isLayered(net) ? run.args.activation : net.activation}/${net.output}, ${net.cost} cost, η ${trainOpts.eta}, batch ${trainOpts.batch}, seed ${run.args.seed}; ${progress.epoch} epochs in ${seconds(totalSeconds)}`,
     '',
     markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'l' : 'r'))),
   ].join('\n');
+}
+
+/** The options a model records: the engine's and every one that resumes (--shift only for a layer list: MLP files stay as they were). */
+function recordedOptions(run: Run): ModelMeta['options'] {
+  const { shift, ...rest } = resumableValues(trainOptions, run.args);
+  return { ...run.trainOpts, ...rest, ...(isLayered(run.net) ? { shift } : {}) };
+}
+
+/** A network in one phrase: its sizes (784-30-10) or its layer list. */
+function describeNet(net: Network | LayeredNetwork): string {
+  return isLayered(net) ? `layers ${describeLayers(net.layers)}` : net.sizes.join('-');
 }
 
 /** A path as a shell word. */

@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { MAX_INPUT_PIXELS, type DigitSet } from '../data/dataset.js';
 import type { Mnist } from '../data/mnist.js';
 import type { Network } from '../nn/network.js';
-import { ModelError, type Model } from './model.js';
+import type { LayeredNetwork } from '../nn/layered.js';
+import { inputCount, outputCount } from '../nn/layered-data.js';
+import { ModelError, type AnyModel } from './model.js';
 
 /** A model that does not fit the data: it carries the dataset the model was trained on, when
  *  that differs from the data given (the CLI turns it into a hint about --data). */
@@ -28,22 +30,22 @@ export class ModelFitError extends ModelError {
  * for each of `classes` labels. When the model records another dataset than `dataName` (the
  * absolute directory, or "MNIST"), the message says which.
  */
-export function checkModelFits(model: Model, file: string, set: Pick<DigitSet, 'rows' | 'cols' | 'inputSize' | 'name'>, classes: number, dataName?: string): void {
+export function checkModelFits(model: AnyModel | { net: Network | LayeredNetwork; meta: null }, file: string, set: Pick<DigitSet, 'rows' | 'cols' | 'inputSize' | 'name'>, classes: number, dataName?: string): void {
   const { net, meta } = model;
-  const inputs = net.sizes[0];
+  const inputs = inputCount(net);
   if (inputs !== set.inputSize) {
     const other = meta && dataName !== undefined && meta.dataset.name !== dataName ? meta.dataset.name : undefined;
     throw new ModelFitError(file, `the model takes ${inputs} inputs, the images of ${set.name} have ${set.rows}x${set.cols} = ${set.inputSize} pixels`, other);
   }
-  const outputs = net.sizes[net.sizes.length - 1];
+  const outputs = outputCount(net);
   if (outputs < classes) {
     throw new ModelError(file, `the model has ${outputs} outputs, the labels of the data go up to ${classes - 1}`);
   }
 }
 
 /** The side of the square images a model takes (28 for 784 inputs); throws ModelError when its input count is not a square. */
-export function imageSide(net: Network, file: string): number {
-  const n = net.sizes[0];
+export function imageSide(net: Network | LayeredNetwork, file: string): number {
+  const n = inputCount(net);
   if (n > MAX_INPUT_PIXELS) throw new ModelError(file, `the model takes ${n} inputs, more than the ${MAX_INPUT_PIXELS} pixels (256x256) an image may have`);
   const side = Math.round(Math.sqrt(n));
   if (side * side !== n) throw new ModelError(file, `the model takes ${n} inputs, not a square image (such as 784 = 28x28)`);

@@ -14,7 +14,7 @@ import { constants } from 'node:buffer';
 import { machineMemory } from '../io/memory.js';
 import { UserError } from '../errors.js';
 import { parameterCount } from '../nn/layout.js';
-import { modelToJson, type Model } from './model.js';
+import { modelToJson, type AnyModel } from './model.js';
 
 export { machineMemory };
 
@@ -62,12 +62,12 @@ export function checkRunSize(sizes: readonly number[], batch: number, copies: nu
 }
 
 /** The JSON text of a model, or a UserError (instead of V8's "Invalid string length") when it is too long for one string. */
-export function modelText(model: Model): string {
+export function modelText(model: AnyModel): string {
   try {
     return modelToJson(model);
   } catch (err) {
     if (err instanceof RangeError && /string length/i.test(err.message)) {
-      throw new UserError(`the model (${model.net.sizes.join('-')}) is too large for one model file (at most ${gb(MAX_MODEL_FILE_BYTES)} of JSON)`, 1);
+      throw new UserError(`the model (${'sizes' in model.net ? model.net.sizes.join('-') : 'a layer list'}) is too large for one model file (at most ${gb(MAX_MODEL_FILE_BYTES)} of JSON)`, 1);
     }
     throw err;
   }

@@ -9,6 +9,9 @@
  *   digitTrain  everything else (format version, activations, hyperparameters, seed, dataset,
  *               history, the state --resume needs, final metrics); absent in network2's files.
  *
+ * A convolutional (layer-list) model has no sizes/weights/biases: its network is the versioned
+ * section digitTrain.network (model/layered.ts); parseModel refuses it, parseAnyModel reads both.
+ *
  * Numbers are written by JSON.stringify, the shortest text that reads back as the same
  * Float64, so save → load is exact. Files are written to a temporary name in the same
  * directory and renamed: an existing file is only ever replaced by a complete new one.
@@ -20,6 +23,8 @@ import { FileError, UserError } from '../errors.js';
 import { describeFsError } from '../data/idx.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, INITS, type Init, type Network } from '../nn/network.js';
+import { isLayered, type LayeredNetwork } from '../nn/layered.js';
+import { isLayeredDoc, layeredSection, parseLayeredSection } from './layered.js';
 import type { TrainOptions, TrainProgress } from '../train/train.js';
 
 export const FORMAT_VERSION = 1;
@@ -57,6 +62,15 @@ export interface Model {
   meta: ModelMeta | null;
 }
 
+/** A layer-list (conv) model (model/layered.ts): the same digitTrain section, the network in digitTrain.network. */
+export interface LayeredModel {
+  net: LayeredNetwork;
+  meta: ModelMeta;
+}
+
+/** A model of either kind, for the commands that take conv models too. */
+export type AnyModel = Model | LayeredModel;
+
 export class ModelError extends FileError {
   override name = 'ModelError';
 }
@@ -67,8 +81,13 @@ function nielsenCost(cost: Cost, output: OutputActivation): string {
 }
 
 /** The JSON text of a model. Throws if any parameter is not finite (such a file is never written). */
-export function modelToJson(model: Model): string {
-  const { net } = model;
+export function modelToJson(model: AnyModel): string {
+  if (isLayered(model.net)) {
+    const { net, meta } = model as LayeredModel;
+    const cost = net.cost === 'quadratic' ? 'QuadraticCost' : nielsenCost(net.cost, net.output); // a quadratic softmax stays quadratic
+    return JSON.stringify({ cost, digitTrain: { ...meta, network: layeredSection(net) } });
+  }
+  const { net } = model as Model;
   const weights: number[][][] = [];
   const biases: number[][][] = [];
   for (let l = 0; l + 1 < net.sizes.length; l++) {
@@ -101,14 +120,22 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-export function saveModel(path: string, model: Model): void {
+export function saveModel(path: string, model: AnyModel): void {
   writeFileAtomic(path, modelText(model));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses and validates a model file's text; every problem is a ModelError naming `file`. */
+/** Parses and validates a model file's text; every problem is a ModelError naming `file`.
+ *  A layer-list (conv) model is a ModelError here: the commands that take one use parseAnyModel. */
 export function parseModel(text: string, file: string): Model {
+  const model = parseAnyModel(text, file);
+  if (isLayered(model.net)) throw new ModelError(file, 'is a convolutional (layer-list) model, which this command does not take yet');
+  return model as Model;
+}
+
+/** As parseModel, for an MLP or a layer-list model. */
+export function parseAnyModel(text: string, file: string): AnyModel {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -116,6 +143,7 @@ export function parseModel(text: string, file: string): Model {
     throw new ModelError(file, `not valid JSON (${(err as Error).message})`);
   }
   if (!isObject(doc)) throw new ModelError(file, 'is not a JSON object');
+  if (isLayeredDoc(doc)) return parseLayeredModel(doc, file);
   const { sizes, weights, biases, cost } = doc;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ModelError(file, 'sizes must be an array of at least two layer sizes');
   sizes.forEach((n, l) => {
@@ -180,6 +208,31 @@ export function parseModel(text: string, file: string): Model {
   }
   for (const key of ['velocity', 'best'] as const) {
     const v = meta?.[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length !== net.params.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new ModelError(file, `digitTrain.${key} must hold ${net.params.length} finite numbers`);
+    }
+  }
+  return { net, meta };
+}
+
+function parseLayeredModel(doc: Record<string, unknown>, file: string): LayeredModel {
+  const { network, ...rest } = doc.digitTrain as Record<string, unknown>;
+  const meta = checkMeta(rest, file);
+  const cost = doc.cost;
+  let costName: Cost;
+  if (cost === 'QuadraticCost') costName = 'quadratic';
+  else if (cost === 'CrossEntropyCost' || cost === 'LogLikelihoodCost') costName = 'cross-entropy';
+  else throw new ModelError(file, `cost ${JSON.stringify(cost)} is not QuadraticCost, CrossEntropyCost or LogLikelihoodCost`);
+  const net = parseLayeredSection(network, costName, (problem) => {
+    throw new ModelError(file, problem);
+  });
+  if (costName === 'cross-entropy' && (cost === 'LogLikelihoodCost') !== (net.output === 'softmax')) throw new ModelError(file, `cost ${cost} does not fit the output layer's ${net.output}`);
+  if (meta.output !== net.output) throw new ModelError(file, `digitTrain.output ${meta.output} does not fit the output layer's ${net.output}`);
+  const noise = meta.progress.noiseState;
+  if (noise !== undefined && kindError(noise, 'count') !== null) throw new ModelError(file, 'digitTrain.progress.noiseState is not a whole number ≥ 0');
+  for (const key of ['velocity', 'best'] as const) {
+    const v = meta[key];
     if (v === undefined) continue;
     if (!Array.isArray(v) || v.length !== net.params.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new ModelError(file, `digitTrain.${key} must hold ${net.params.length} finite numbers`);
@@ -308,17 +361,25 @@ function checkMeta(m: unknown, file: string): ModelMeta {
   return m as unknown as ModelMeta;
 }
 
-export function loadModel(path: string): Model {
-  let text: string;
+/** A model file's text: a regular file of bounded size, or one ModelError naming it. */
+function readModelText(path: string): string {
   try {
-    text = readRegularFile(path, MAX_MODEL_FILE_BYTES, 'model file').toString('utf8');
+    return readRegularFile(path, MAX_MODEL_FILE_BYTES, 'model file').toString('utf8');
   } catch (err) {
     throw new ModelError(path, err instanceof FileAccessError ? err.reason : describeFsError(err));
   }
-  return parseModel(text, path);
+}
+
+export function loadModel(path: string): Model {
+  return parseModel(readModelText(path), path);
+}
+
+/** As loadModel, for an MLP or a layer-list model (the commands that take conv models). */
+export function loadAnyModel(path: string): AnyModel {
+  return parseAnyModel(readModelText(path), path);
 }
 
 /** The momentum velocity stored in a model, as a Float64Array (undefined when none). */
-export function storedVelocity(model: Model): Float64Array | undefined {
+export function storedVelocity(model: AnyModel): Float64Array | undefined {
   return model.meta?.velocity ? Float64Array.from(model.meta.velocity) : undefined;
 }

@@ -5,11 +5,13 @@
  * started from `digit-train serve` both save through it.
  */
 import type { Mnist } from '../data/mnist.js';
+import type { Activation } from '../nn/functions.js';
+import { cloneLayered, isLayered } from '../nn/layered.js';
 import { cloneNetwork, type Init } from '../nn/network.js';
 import type { Trainer } from '../train/train.js';
 import { VERSION } from '../version.js';
 import { datasetName } from './fit.js';
-import { FORMAT_VERSION, type Model, type ModelMeta } from './model.js';
+import { FORMAT_VERSION, type AnyModel, type ModelMeta } from './model.js';
 
 export interface RunState {
   trainer: Trainer;
@@ -17,6 +19,8 @@ export interface RunState {
   /** The value of every option that --resume carries on, by the train command's option names
    *  (seed, monitor, keep, trainSize among them). */
   resumable: Record<string, unknown> & { seed: number; monitor: string[]; keep: 'best' | 'last' };
+  /** The hidden layers' activation the file records (a layer list's own may differ per layer). */
+  activation: Activation;
   init: Init | 'file';
   initFrom?: string;
 }
@@ -26,15 +30,15 @@ export interface RunState {
  * epoch's weights), otherwise a checkpoint (the current weights, and the best so far kept
  * beside them for --keep best).
  */
-export function runModel(run: RunState, final: boolean): Model {
-  const { trainer, data, resumable, init, initFrom } = run;
+export function runModel(run: RunState, final: boolean): AnyModel {
+  const { trainer, data, resumable, activation, init, initFrom } = run;
   const { net, progress, options } = trainer;
   const { seed, monitor, keep } = resumable;
   const haveBest = keep === 'best' && progress.bestEpoch > 0;
   const keptBest = final && haveBest;
   const meta: ModelMeta = {
     format: FORMAT_VERSION,
-    activation: net.activation,
+    activation,
     output: net.output,
     init,
     seed,
@@ -50,8 +54,8 @@ export function runModel(run: RunState, final: boolean): Model {
     version: VERSION,
     created: new Date().toISOString(),
   };
-  if (!keptBest) return { net, meta };
-  const best = cloneNetwork(net);
+  if (!keptBest) return { net, meta } as AnyModel;
+  const best = isLayered(net) ? cloneLayered(net) : cloneNetwork(net);
   best.params.set(trainer.best);
-  return { net: best, meta };
+  return { net: best, meta } as AnyModel;
 }

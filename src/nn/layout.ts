@@ -106,3 +106,131 @@ export function paramAt(layout: Layout, index: number): ParamAt {
   }
   return { kind: 'b', l, j: index - s.b };
 }
+
+/*
+ * Layer lists (convolutional networks). A network described as a list of layers (layered.ts)
+ * keeps its parameters in one block too, layer after layer in list order; layers without
+ * parameters (pool, dropout) take none. Activations flow between layers as [c][i][j] volumes
+ * (channel-major), and a dense layer reads the volume below as one flat vector of c·h·w inputs.
+ *
+ *     conv:   w  F · C · k · k numbers, w[((f·C + c)·k + p)·k + q] = w_f,c(p,q)
+ *             b  F numbers
+ *     dense:  W  nIn · nOut numbers, input-major as above; b  nOut numbers
+ */
+
+/** The shape of the activations between two layers: channels × height × width. */
+export interface Volume {
+  channels: number;
+  height: number;
+  width: number;
+}
+
+export interface ConvShape {
+  kind: 'conv';
+  input: Volume;
+  output: Volume;
+  filters: number;
+  size: number;
+  /** Offsets in the block of w (filters · channels · size² numbers) and b (filters numbers). */
+  w: number;
+  b: number;
+}
+
+export interface PoolShape {
+  kind: 'pool';
+  input: Volume;
+  output: Volume;
+  size: number;
+}
+
+export interface DropoutShape {
+  kind: 'dropout';
+  input: Volume;
+  output: Volume;
+  p: number;
+}
+
+/** A dense layer of a layer list: a DenseShape with the volumes it reads and writes. */
+export interface StackDenseShape extends DenseShape {
+  input: Volume;
+  output: Volume;
+}
+
+export type StackShape = ConvShape | PoolShape | DropoutShape | StackDenseShape;
+
+/** What a layer list asks for (before shapes are known): the layer kinds of layered.ts, without activations. */
+export type ShapeRequest = { kind: 'conv'; filters: number; size: number } | { kind: 'pool'; size: number } | { kind: 'dropout'; p: number } | { kind: 'dense'; units: number };
+
+export interface StackLayout {
+  input: Volume;
+  layers: StackShape[];
+  /** Numbers in the block. */
+  count: number;
+}
+
+/** Thrown for a layer list no network can have (a filter larger than its input, …). */
+export class StackLayoutError extends Error {
+  constructor(
+    /** Index of the offending layer in the list. */
+    readonly layer: number,
+    readonly problem: string,
+  ) {
+    super(`layer ${layer + 1}: ${problem}`);
+    this.name = 'StackLayoutError';
+  }
+}
+
+const volumeSize = (v: Volume) => v.channels * v.height * v.width;
+const positiveInt = (n: number) => Number.isSafeInteger(n) && n >= 1;
+
+/** The layout of a layer list reading `input` volumes. */
+export function stackLayoutOf(input: Volume, requests: readonly ShapeRequest[]): StackLayout {
+  if (requests.length === 0) throw new StackLayoutError(0, 'a network needs at least one layer');
+  const layers: StackShape[] = [];
+  let at = 0;
+  let v: Volume = { ...input };
+  requests.forEach((r, i) => {
+    const fail = (problem: string): never => {
+      throw new StackLayoutError(i, problem);
+    };
+    switch (r.kind) {
+      case 'conv': {
+        if (!positiveInt(r.filters) || !positiveInt(r.size)) fail('filters and size must be positive integers');
+        if (r.size > v.height || r.size > v.width) fail(`a ${r.size}×${r.size} filter does not fit its ${v.height}×${v.width} input`);
+        const output = { channels: r.filters, height: v.height - r.size + 1, width: v.width - r.size + 1 };
+        const nw = r.filters * v.channels * r.size * r.size;
+        layers.push({ kind: 'conv', input: v, output, filters: r.filters, size: r.size, w: at, b: at + nw });
+        at += nw + r.filters;
+        v = output;
+        break;
+      }
+      case 'pool': {
+        if (!positiveInt(r.size)) fail('the pool size must be a positive integer');
+        if (r.size > v.height || r.size > v.width) fail(`a ${r.size}×${r.size} pool does not fit its ${v.height}×${v.width} input`);
+        const output = { channels: v.channels, height: Math.floor(v.height / r.size), width: Math.floor(v.width / r.size) };
+        layers.push({ kind: 'pool', input: v, output, size: r.size });
+        v = output;
+        break;
+      }
+      case 'dropout':
+        if (!(r.p >= 0 && r.p < 1)) fail('the dropout probability must be in [0, 1)');
+        layers.push({ kind: 'dropout', input: v, output: v, p: r.p });
+        break;
+      case 'dense': {
+        if (!positiveInt(r.units)) fail('the units must be a positive integer');
+        const nIn = volumeSize(v);
+        const output = { channels: r.units, height: 1, width: 1 };
+        layers.push({ kind: 'dense', input: v, output, nIn, nOut: r.units, w: at, b: at + nIn * r.units });
+        at += nIn * r.units + r.units;
+        v = output;
+        break;
+      }
+    }
+  });
+  return { input: { ...input }, layers, count: at };
+}
+
+/** Numbers per example of a volume (c · h · w). */
+export function sizeOf(v: Volume): number {
+  return volumeSize(v);
+}

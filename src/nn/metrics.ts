@@ -5,6 +5,8 @@
 import type { DigitSet } from '../data/dataset.js';
 import { evaluateSet } from './fast/engine.js';
 import type { Network } from './network.js';
+import { createLayeredWorkspace, isLayered, type LayeredNetwork } from './layered.js';
+import { evaluateSet as evaluateLayeredSet, outputCount } from './layered-data.js';
 import { createWorkspace } from './workspace.js';
 
 export interface Mistake {
@@ -59,11 +61,11 @@ export function classScores(confusion: number[][]): ClassScore[] {
 }
 
 /** Evaluates `net` on `set`: accuracy, cost, confusion matrix, per-class scores and the `worst` most confident mistakes. */
-export function evaluateDetailed(net: Network, set: DigitSet, worst = 5): Evaluation {
-  const nOut = net.sizes[net.sizes.length - 1];
+export function evaluateDetailed(net: Network | LayeredNetwork, set: DigitSet, worst = 5): Evaluation {
+  const nOut = outputCount(net);
   const predicted = new Uint8Array(set.count);
   const outputs = new Float64Array(set.count * nOut);
-  const r = evaluateSet(net, createWorkspace(net, 100), set, { predicted, outputs });
+  const r = isLayered(net) ? evaluateLayeredSet(net, createLayeredWorkspace(net, 100), set, { predicted, outputs }) : evaluateSet(net, createWorkspace(net, 100), set, { predicted, outputs });
   const confusion = confusionMatrix(set.labels, predicted, Math.max(nOut, 1));
   const wrong: Mistake[] = [];
   for (let i = 0; i < set.count; i++) {
@@ -93,10 +95,12 @@ export interface Predictions {
 }
 
 /** Runs `net` forward over every image of `set` (its labels only enter the cost, which is dropped). */
-export function predictSet(net: Network, set: DigitSet): Predictions {
-  const nOut = net.sizes[net.sizes.length - 1];
+export function predictSet(net: Network | LayeredNetwork, set: DigitSet): Predictions {
+  const nOut = outputCount(net);
   const predicted = new Uint8Array(set.count);
   const outputs = new Float64Array(set.count * nOut);
-  evaluateSet(net, createWorkspace(net, Math.min(100, set.count)), set, { predicted, outputs });
+  const m = Math.min(100, set.count);
+  if (isLayered(net)) evaluateLayeredSet(net, createLayeredWorkspace(net, m), set, { predicted, outputs });
+  else evaluateSet(net, createWorkspace(net, m), set, { predicted, outputs });
   return { predicted, outputs };
 }

@@ -112,8 +112,8 @@ export class TrainingRun {
   snapshot(): Model {
     // what `digit-train --hidden H --eta η --batch m --seed S [--train-size n]` records (the engine's options come with the trainer)
     const resumable = { seed: this.request.seed, monitor: ['test'], keep: 'last' as const, trainSize: this.data.train.count };
-    const model = runModel({ trainer: this.trainer, data: this.data, resumable, init: 'normal' }, false);
-    return { net: cloneNetwork(model.net), meta: model.meta };
+    const model = runModel({ trainer: this.trainer, data: this.data, resumable, activation: this.net.activation, init: 'normal' }, false);
+    return { net: cloneNetwork(this.net), meta: model.meta };
   }
 
   /** The first-layer weights as the page draws them. */

@@ -9,9 +9,11 @@
 import type { DigitSet } from '../data/dataset.js';
 import { LimitError } from '../errors.js';
 import { evaluateSet, moveNetworkInto, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
+import { createLayeredWorkspace, isLayered, type LayeredNetwork } from '../nn/layered.js';
 import type { Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { createWorkspace, type Workspace } from '../nn/workspace.js';
+import { evaluateSet as evaluateLayeredSet, LayeredEngine } from './layered.js';
 
 export type TrainOptions = {
   /** Learning rate η. */
@@ -90,6 +92,9 @@ export interface TrainProgress {
   /** true once a schedule or early stopping has ended the run. */
   finished: boolean;
   history: EpochRecord[];
+  /** Layer-list networks: the state of the generator of the dropout masks, carried on from
+   *  mini-batch to mini-batch (absent for an MLP, which draws nothing while training). */
+  noiseState?: number;
 }
 
 export function newProgress(rng: Random, eta: number): TrainProgress {
@@ -124,7 +129,7 @@ export interface TrainCallbacks {
 }
 
 /** L2 penalty (λ / 2n) Σ w² over all weights (network2.py's). */
-export function l2Penalty(net: Network, lambda: number, n: number): number {
+export function l2Penalty(net: Pick<Network, 'W'>, lambda: number, n: number): number {
   if (lambda === 0) return 0;
   let s = 0;
   for (const W of net.W) for (let i = 0; i < W.length; i++) s += W[i] * W[i];
@@ -146,8 +151,10 @@ export class NonFiniteError extends Error {
  * here, once.
  */
 export class Trainer {
-  readonly ws: Workspace;
-  readonly evalWs: Workspace;
+  /** The fast backend's buffers (an MLP), or null for a layer-list network, which runs `layered`. */
+  readonly ws: Workspace | null = null;
+  readonly evalWs: Workspace | null = null;
+  readonly layered: LayeredEngine | null = null;
   readonly order: Int32Array;
   /** Parameters of the best epoch so far (by validation accuracy; test accuracy without a
    *  validation set), for --keep best, early stopping and the η schedule. */
@@ -157,24 +164,37 @@ export class Trainer {
   private orderStateAfter = 0;
 
   constructor(
-    readonly net: Network,
+    readonly net: Network | LayeredNetwork,
     readonly data: TrainData,
     readonly options: TrainOptions,
     readonly progress: TrainProgress,
     velocity?: Float64Array,
+    /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels (see LayeredEngine). */
+    augment: { shift: number } = { shift: 0 },
   ) {
+    if (augment.shift > 0 && !isLayered(net)) throw new RangeError('shifted images are for layer-list networks (the MLP backend reads the images unshifted)');
     if (options.batch > data.train.count) throw new LimitError('batch', options.batch, data.train.count, 'the training set');
-    this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
-    moveNetworkInto(net, this.ws); // the parameters now live in the kernels' memory (net.params is a new view)
+    if (isLayered(net)) {
+      this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0, augment.shift);
+      if (velocity) this.layered.velocity.set(velocity);
+      progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
+    } else {
+      this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
+      moveNetworkInto(net, this.ws); // the parameters now live in the kernels' memory (net.params is a new view)
+      if (velocity) this.ws.velocity.set(velocity);
+      this.evalWs = createWorkspace(net, 100);
+    }
     this.order = new Int32Array(data.train.count);
-    if (velocity) this.ws.velocity.set(velocity);
-    this.evalWs = createWorkspace(net, 100);
     this.best = new Float64Array(net.params.length);
   }
 
   /** Momentum velocity (empty when momentum is off). */
   get velocity(): Float64Array {
-    return this.ws.velocity;
+    return this.layered ? this.layered.velocity : this.ws!.velocity;
+  }
+
+  private evaluateOn(set: DigitSet): EvalResult {
+    return this.layered ? this.layered.evaluate(set) : evaluateSet(this.net as Network, this.evalWs!, set);
   }
 
   private stepOptions(): StepOptions {
@@ -203,11 +223,17 @@ export class Trainer {
     }
     this.orderStateAfter = rng.state;
     const step = this.stepOptions();
+    const layered = this.layered;
+    const noise = layered ? new Random(progress.noiseState ?? 0) : null; // shifts and dropout masks (layer lists only)
     const t0 = performance.now();
     for (let b = progress.batchInEpoch; b < batches; b++) {
       const start = b * m;
       const size = Math.min(m, n - start);
-      const c = trainMiniBatch(net, ws, train, order, start, size, step);
+      let c: number;
+      if (layered) {
+        c = layered.step(train, order, start, size, step, noise!);
+        progress.noiseState = noise!.state;
+      } else c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
       progress.epochCostSum += c;
       progress.epochSeen += size;
@@ -229,9 +255,9 @@ export class Trainer {
       trainSeconds,
       evalSeconds: 0,
     };
-    if (options.trainAccuracy) record.trainAccuracy = score(evaluateSet(net, this.evalWs, train)).accuracy;
-    if (this.data.validation) record.validation = score(evaluateSet(net, this.evalWs, this.data.validation));
-    if (this.data.test) record.test = score(evaluateSet(net, this.evalWs, this.data.test));
+    if (options.trainAccuracy) record.trainAccuracy = score(this.evaluateOn(train)).accuracy;
+    if (this.data.validation) record.validation = score(this.evaluateOn(this.data.validation));
+    if (this.data.test) record.test = score(this.evaluateOn(this.data.test));
     record.evalSeconds = (performance.now() - t1) / 1000;
 
     progress.history.push(record);
@@ -277,6 +303,7 @@ export function allFinite(a: Float64Array): boolean {
 }
 
 /** Accuracy and cost of `net` on `set` (allocates its own small workspace). */
-export function evaluate(net: Network, set: DigitSet, record?: { predicted?: Uint8Array; outputs?: Float64Array }): SetScore {
+export function evaluate(net: Network | LayeredNetwork, set: DigitSet, record?: { predicted?: Uint8Array; outputs?: Float64Array }): SetScore {
+  if (isLayered(net)) return score(evaluateLayeredSet(net, createLayeredWorkspace(net, 100), set, record));
   return score(evaluateSet(net, createWorkspace(net, 100), set, record));
 }

@@ -66,3 +66,34 @@ export function denseBackwardInput(W: Float64Array, delta: Float64Array, dA: Flo
     }
   }
 }
+
+/**
+ * denseBackward's sums with every loop contiguous (for wide layers, such as a dense layer above a
+ * conv-pool volume): first ∂C/∂a = Wᵀ δ into dA (unless null), then δ is scaled by 1/m in place
+ * (δ is overwritten) and BP3, BP4 add ∂C/∂b_j = δ_j, ∂C/∂w_jk = δ_j a_k row k of W at a time.
+ * Each parameter receives the same terms in the same order of x as in denseBackward.
+ */
+export function denseBackwardRows(
+  W: Float64Array,
+  a: Float64Array,
+  delta: Float64Array,
+  nablaW: Float64Array,
+  nablaB: Float64Array,
+  dA: Float64Array | null,
+  m: number,
+  nIn: number,
+  nOut: number,
+): void {
+  if (dA !== null) denseBackwardInput(W, delta, dA, m, nIn, nOut); // ∂C/∂a = Wᵀ δ, before δ is scaled
+  for (let i = 0, n = m * nOut; i < n; i++) delta[i] /= m;
+  for (let x = 0; x < m; x++) {
+    const dx = x * nOut;
+    for (let j = 0; j < nOut; j++) nablaB[j] += delta[dx + j]; // BP3: ∂C/∂b_j = δ_j
+    for (let k = 0; k < nIn; k++) {
+      const ak = a[x * nIn + k];
+      if (ak === 0) continue; // adds exact zeros: skipping it changes nothing
+      const row = k * nOut;
+      for (let j = 0; j < nOut; j++) nablaW[row + j] += delta[dx + j] * ak; // BP4: ∂C/∂w_jk = δ_j a_k
+    }
+  }
+}
