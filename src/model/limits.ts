@@ -14,7 +14,6 @@ import { constants } from 'node:buffer';
 import { machineMemory } from '../io/memory.js';
 import { UserError } from '../errors.js';
 import { parameterCount } from '../nn/layout.js';
-import { modelToJson, type AnyModel } from './model.js';
 
 export { machineMemory };
 
@@ -40,7 +39,7 @@ export function runMemoryBound(sizes: readonly number[], batch: number, copies =
   return parameterCount(sizes) * (MEMORY_PER_PARAMETER + 8 * (copies - 1)) + activations + 256 * 2 ** 20;
 }
 
-const gb = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(bytes / 2 ** 20)} MiB`);
+export const gb = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(bytes / 2 ** 20)} MiB`);
 
 /**
  * Throws UserError (naming `what`, e.g. "--hidden 40000") when a run of these sizes would not
@@ -61,14 +60,3 @@ export function checkRunSize(sizes: readonly number[], batch: number, copies: nu
   }
 }
 
-/** The JSON text of a model, or a UserError (instead of V8's "Invalid string length") when it is too long for one string. */
-export function modelText(model: AnyModel): string {
-  try {
-    return modelToJson(model);
-  } catch (err) {
-    if (err instanceof RangeError && /string length/i.test(err.message)) {
-      throw new UserError(`the model (${'sizes' in model.net ? model.net.sizes.join('-') : 'a layer list'}) is too large for one model file (at most ${gb(MAX_MODEL_FILE_BYTES)} of JSON)`, 1);
-    }
-    throw err;
-  }
-}

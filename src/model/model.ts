@@ -17,7 +17,7 @@
  * directory and renamed: an existing file is only ever replaced by a complete new one.
  */
 import { FileAccessError, readRegularFile, writeFileDurable } from '../io/files.js';
-import { MAX_MODEL_FILE_BYTES, modelText } from './limits.js';
+import { gb, MAX_MODEL_FILE_BYTES } from './limits.js';
 import { MAX_COUNT, MAX_EPOCH, metaRulesProblem, type MetaRule } from './rules.js';
 import { FileError, UserError } from '../errors.js';
 import { describeFsError } from '../data/idx.js';
@@ -117,6 +117,18 @@ export function writeFileAtomic(path: string, text: string): void {
     writeFileDurable(path, text);
   } catch (err) {
     throw new UserError(`${path}: cannot write the model (${err instanceof FileAccessError ? err.reason : describeFsError(err)})`);
+  }
+}
+
+/** The JSON text of a model, or a UserError (instead of V8's "Invalid string length") when it is too long for one string. */
+export function modelText(model: AnyModel): string {
+  try {
+    return modelToJson(model);
+  } catch (err) {
+    if (err instanceof RangeError && /string length/i.test(err.message)) {
+      throw new UserError(`the model (${'sizes' in model.net ? model.net.sizes.join('-') : 'a layer list'}) is too large for one model file (at most ${gb(MAX_MODEL_FILE_BYTES)} of JSON)`, 1);
+    }
+    throw err;
   }
 }
 

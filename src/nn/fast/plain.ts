@@ -6,7 +6,7 @@
  *
  * Memory is seen as F (doubles) and I (ints); a byte address p is F[p >> 3] or I[p >> 2].
  */
-import type { FastKernels } from './wasm.js';
+import type { FastKernels } from './kernels.js';
 
 export function plainKernels(buffer: ArrayBuffer): FastKernels {
   const k = plainLoops(buffer);
