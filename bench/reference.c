@@ -8,9 +8,9 @@
  *
  * It draws from the same generator as src/nn/random.ts (mulberry32, Box–Muller) in the same order
  * as src/nn/network.ts `initialize` (network.py's: every bias layer by layer, then every weight,
- * W row by row as w_jk) and shuffles as src/nn/train.ts does (the identity, then Fisher–Yates),
+ * W row by row as w_jk) and shuffles as src/train/train.ts does (the identity, then Fisher–Yates),
  * so the same seed starts from the same network and visits the same mini-batches. The step is
- * the arithmetic of src/nn/kernels.ts, in the same order of additions per unit:
+ * the arithmetic of the fast backend (src/nn/fast/), in the same order of additions per unit:
  *   z1_j = b1_j + Σ_{i : x_i ≠ 0} x_i · W1[i][j]          (zero pixels skipped, pixel order)
  *   z2_o = b2_o + Σ_j a1_j · W2[j][o]
  *   δ2 = (a2 − y) ⊙ a2(1 − a2),  δ1 = (W2 δ2) ⊙ a1(1 − a1),  both then scaled by −η/m

@@ -58,14 +58,15 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // Output piped into a reader that stops early (`digit-train … | head -1`): end quietly, as
-  // command-line tools do, instead of crashing on EPIPE.
+  // Output piped into a reader that stops early (`digit-train … | head -1`): no crash on EPIPE,
+  // and nothing lost either: the stream is dropped and the command finishes its work (a training
+  // still saves its model), as if its output had gone to /dev/null.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // EIO: the terminal is gone (a closed ssh connection); keep going so that SIGHUP can checkpoint.
       if (err.code === 'EIO') return;
       if (err.code !== 'EPIPE') throw err;
-      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      stream.write = (() => true) as typeof stream.write;
     });
   }
   if (process.env.DIGIT_TRAIN_NO_SIMD === '1') preferBackend('typescript'); // the readable TypeScript loops in place of WebAssembly SIMD

@@ -170,12 +170,19 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
 
   if (given.has('layers') && given.has('hidden')) throw new UserError('--layers and --hidden both describe the network: give one (--hidden for an MLP, --layers for a layer list)');
   if (resumed && given.has('layers')) throw new UserError(`--layers: the layers come from --resume ${args.resume} (${describeNet(resumed.net)})`);
+  // A resumed run is the same network: the options that would change it are refused, not ignored.
+  if (resumed) {
+    for (const key of ['hidden', 'activation', 'output', 'cost', 'init'] as const) {
+      if (given.has(key)) throw new UserError(`${trainOptions[key].flags.split(' ')[0]}: the network comes from --resume ${args.resume} (${describeNet(resumed.net)}); to change it, start a new run with --init ${args.resume}`);
+    }
+  }
   let net: Network | LayeredNetwork;
   let progress: TrainProgress;
   let init: Init | 'file';
   let initFrom: string | undefined;
   if (resumed) {
     net = resumed.net;
+    if (isLayered(net)) args.activation = prev!.activation; // what the file records for a layer list (not a flag's default)
     progress = prev!.progress;
     progress.finished = false;
     if (given.has('eta')) progress.eta = trainOpts.eta;
@@ -222,7 +229,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     progress = newProgress(rng, trainOpts.eta);
   }
   if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
-  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take convolutional (layer-list) models yet');
+  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take layer-list models (--layers) yet');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
   if (source && !isLayered(net)) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);

@@ -142,7 +142,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *  A layer-list (conv) model is a ModelError here: the commands that take one use parseAnyModel. */
 export function parseModel(text: string, file: string): Model {
   const model = parseAnyModel(text, file);
-  if (isLayered(model.net)) throw new ModelError(file, 'is a convolutional (layer-list) model, which this command does not take yet');
+  if (isLayered(model.net)) throw new ModelError(file, 'is a layer-list model (--layers), which this command does not take yet');
   return model as Model;
 }
 

@@ -129,9 +129,11 @@ function fanIn(s: StackShape): number {
 }
 
 /**
- * Random initial parameters, in network.py's order (all biases layer by layer, then all weights
- * in block order): normal N(0, 1) everywhere, or scaled: weights N(0, 1/n_in) (He N(0, 2/n_in)
- * before a ReLU), n_in the inputs of one unit (C·k² for a filter), biases N(0, 1).
+ * Random initial parameters: all biases layer by layer, then all weights in the order they are
+ * stored (a conv layer's w[f][c][p][q], a dense layer's W input-major), which is not network.py's
+ * row-by-row order: `--layers dense:30` starts from another network than `--hidden 30` with the
+ * same seed. Normal N(0, 1) everywhere, or scaled: weights N(0, 1/n_in) (He N(0, 2/n_in) before a
+ * ReLU), n_in the inputs of one unit (C·k² for a filter), biases N(0, 1).
  */
 export function initializeLayered(net: LayeredNetwork, rng: Random, init: Init = 'scaled'): void {
   const { layers } = net.layout;

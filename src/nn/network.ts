@@ -14,9 +14,9 @@
  * gradient ∂C/∂z^(l+1); Wᵀ carries it down to ∂C/∂a^l, and σ'(z^l) carries it through the
  * activation.
  *
- * This is the readable reference. Training runs the fast backend (fast/), which computes the
- * same numbers, operation by operation (tests hold it to this file); gradcheck and explain use
- * this one.
+ * This is the readable reference. Training runs the fast backend (fast/), held to this file
+ * operation by operation by tests: every z bit for bit, the update the same sums in another order
+ * (within rounding); gradcheck and explain use this one.
  */
 import { activate, activateOutput, costFunction, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
 import { denseBackward, denseForward } from './layers/dense.js';

@@ -211,7 +211,7 @@ describe('train --layers', () => {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/is a convolutional \(layer-list\) model, which this command does not take yet|--report: the HTML report does not take convolutional/);
+      expect(r.stderr).toMatch(/is a layer-list model \(--layers\), which this command does not take yet|--report: the HTML report does not take layer-list models/);
     }
     for (const [args, message] of [
       [['--layers', 'conv:2x3'], /^digit-train: --layers: the layers come from --init .*c\.json: give one of the two$/],

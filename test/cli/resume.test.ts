@@ -89,4 +89,16 @@ describe('train --resume: k epochs + m resumed epochs = k + m epochs, bit for bi
     // epoch 2 was no better than epoch 1, so epoch 3 ran with η halved: the schedule's state was resumed
     expect(a.digitTrain.progress.history.map((r: any) => r.eta)).toEqual([20, 20, 10]);
   });
+
+  it('the options that would change the network are refused with --resume, not ignored', () => {
+    const data = ['--data', writeDataDir()];
+    const dir = tempDir();
+    const first = join(dir, 'first.json');
+    train([...data, '--hidden', '7', '--epochs', '1', '--out', first]);
+    for (const [flag, value] of [['--hidden', '50'], ['--activation', 'tanh'], ['--output', 'softmax'], ['--cost', 'cross-entropy'], ['--init', 'scaled']]) {
+      const r = run([...data, '--resume', first, flag, value, '--epochs', '1', '--out', join(dir, 'next.json')]);
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr.trim()).toMatch(new RegExp(`^digit-train: ${flag}: the network comes from --resume .*first\\.json \\(36-7-10\\); to change it, start a new run with --init`));
+    }
+  });
 });

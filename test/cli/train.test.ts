@@ -119,15 +119,17 @@ describe('digit-train (train) as a user runs it', () => {
     expect(plain).not.toMatch(/\x1b\[(1|2|3\d)m/);
   });
 
-  it('output piped into a reader that stops early (| head -1): exit 0, no stack trace', async () => {
+  it('output piped into a reader that stops early (| head -1): exit 0, no stack trace, and the model is still saved', async () => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [BIN, '--train-size', '2000', '--epochs', '50', '--out', join(tempDir(), 'm.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = join(tempDir(), 'm.json');
+    const child = spawn(process.execPath, [BIN, '--train-size', '2000', '--epochs', '3', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+    expect(loadModel(out).meta!.progress.epoch).toBe(3); // the whole run, not cut short by the closed pipe
   });
 
   const bad: [string[], RegExp][] = [

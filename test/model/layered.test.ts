@@ -44,7 +44,7 @@ describe('conv model files (digitTrain.network)', () => {
   });
 
   it('parseModel (the commands that take MLPs only) refuses a conv model in one line', () => {
-    expect(() => parseModel(modelToJson(sample()), 'm.json')).toThrow('m.json: is a convolutional (layer-list) model, which this command does not take yet');
+    expect(() => parseModel(modelToJson(sample()), 'm.json')).toThrow('m.json: is a layer-list model (--layers), which this command does not take yet');
   });
 
   const broken: [string, (doc: any) => void, RegExp][] = [
