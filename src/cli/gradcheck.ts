@@ -75,13 +75,7 @@ function runGradcheck(args: GradcheckArgs): void {
   const m = args.samples;
   if (m > set.count) throw new UserError(`--samples ${m}: the training set has ${set.count} images`);
   const ws = createWorkspace(net, m);
-  const picked: number[] = [];
-  for (let x = 0; x < m; x++) {
-    const e = Math.floor(rng.next() * set.count);
-    picked.push(e);
-    gatherImage(set, e, ws.a[0], x * set.inputSize);
-    ws.y[x] = set.labels[e];
-  }
+  const picked = pickExamples(set, m, rng, ws);
   const t0 = performance.now();
   const tol = { rtol: args.rtol, atol: args.atol };
   const errors = gradientCheck(net, ws, m, tol);
@@ -111,13 +105,7 @@ function checkLayered(net: LayeredNetwork, args: GradcheckArgs, set: DigitSet, r
   const m = args.samples;
   if (m > set.count) throw new UserError(`--samples ${m}: the training set has ${set.count} images`);
   const ws = createLayeredWorkspace(net, m);
-  const picked: number[] = [];
-  for (let x = 0; x < m; x++) {
-    const e = Math.floor(rng.next() * set.count);
-    picked.push(e);
-    gatherImage(set, e, ws.a[0], x * set.inputSize);
-    ws.y[x] = set.labels[e];
-  }
+  const picked = pickExamples(set, m, rng, ws);
   const t0 = performance.now();
   const tol = { rtol: args.rtol, atol: args.atol };
   const h = differenceStep(net);
@@ -142,4 +130,16 @@ function checkLayered(net: LayeredNetwork, args: GradcheckArgs, set: DigitSet, r
     console.log(pass ? c.green(`pass: every checked gradient within the tolerance (${seconds.toFixed(1)} s)`) : c.red(`FAIL: ${worst.toPrecision(3)} times the tolerance`));
   }
   if (!pass) throw new UserError(`gradient check failed: a gradient differs by ${worst.toPrecision(3)} times the tolerance (atol ${tol.atol}, rtol ${tol.rtol})`, 1);
+}
+
+/** m random training examples (drawn from `rng`) loaded into a workspace's input and labels; their indices. */
+function pickExamples(set: DigitSet, m: number, rng: Random, ws: { a: Float64Array[]; y: Int32Array }): number[] {
+  const picked: number[] = [];
+  for (let x = 0; x < m; x++) {
+    const e = Math.floor(rng.next() * set.count);
+    picked.push(e);
+    gatherImage(set, e, ws.a[0], x * set.inputSize);
+    ws.y[x] = set.labels[e];
+  }
+  return picked;
 }
