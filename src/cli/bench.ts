@@ -19,7 +19,7 @@ export const benchOptions = {
   warmup: { flags: '--warmup <n>', description: 'epochs run before measuring', default: 1, parse: parsers.nonNegativeInt },
   trainSize: { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
   hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
-  batch: { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.layers },
+  batch: { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.batchSizes },
   compareReference: {
     flags: '--compare-reference [path]',
     description: 'also time the C reference in the same run, interleaved, and report our time as a ratio to it (batch 10 only)',

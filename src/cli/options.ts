@@ -84,6 +84,14 @@ export const parsers = {
     }
     return parts.map(Number);
   },
+  /** "10" or "10,100": mini-batch sizes. */
+  batchSizes(raw: string, flag: string): number[] {
+    const parts = raw.split(',').map((s) => s.trim());
+    if (raw.trim() === '' || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || !Number.isSafeInteger(Number(p)))) {
+      fail(flag, raw, 'a comma-separated list of mini-batch sizes (e.g. 10 or 10,100)');
+    }
+    return parts.map(Number);
+  },
   text(raw: string, flag: string): string {
     if (raw.trim() === '') fail(flag, raw, 'a non-empty value');
     return raw;

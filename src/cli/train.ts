@@ -2,6 +2,7 @@
  * `digit-train [train]`: load the data, build (or resume) a network, train it epoch by epoch
  * with a progress bar and one line per epoch, save the model.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ import { layerSpecs, parseLayerList } from './layers.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { loadAnyModel, loadModel, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
+import { loadAnyModel, loadModel, ModelError, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
 import { runModel } from '../model/snapshot.js';
 import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
@@ -208,7 +209,14 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
       net = createNetwork({ sizes: [data.train.inputSize, ...hidden, data.classes], activation, output: args.output, cost: args.cost }, rng, scheme as Init);
       init = scheme as Init;
     } else {
-      const start = loadAnyModel(scheme).net;
+      let start: Network | LayeredNetwork;
+      try {
+        start = loadAnyModel(scheme).net;
+      } catch (err) {
+        // neither a scheme nor a readable model file: say both
+        if (err instanceof ModelError && !existsSync(scheme)) throw new UserError(`--init ${scheme}: not one of ${INITS.join(', ')}, and no such model file`);
+        throw err;
+      }
       init = 'file';
       initFrom = scheme;
       if (isLayered(start)) {

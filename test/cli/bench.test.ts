@@ -49,6 +49,12 @@ describe('digit-train bench', () => {
     expect(ref.evalRatio).toBeCloseTo(ref.oursEvalSeconds![0] / ref.referenceEvalSeconds![0], 9);
   });
 
+  it('--batch 0: one line that speaks of mini-batch sizes', () => {
+    const r = run(['bench', '--batch', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('digit-train: --batch: "0" is not a comma-separated list of mini-batch sizes (e.g. 10 or 10,100)\n');
+  });
+
   it('bad input: a missing reference, a baseline that is not a result', () => {
     const missing = run(['bench', '--train-size', '100', '--compare-reference', '/nonexistent/ref']);
     expect(missing.code).toBe(2);
