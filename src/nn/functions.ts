@@ -157,6 +157,13 @@ const logLikelihoodSoftmax: CostFunction = {
   delta: aMinusY,
 };
 
+/** Σ_x C_x over m examples whose outputs (n each) are rows of z and a, labels y. */
+export function costOfBatch(C: CostFunction, z: Float64Array, a: Float64Array, y: ArrayLike<number>, m: number, n: number): number {
+  let c = 0;
+  for (let x = 0; x < m; x++) c += C.fn(z, a, x * n, n, y[x]);
+  return c;
+}
+
 /** The (fn, delta) pair of a cost for an output activation. */
 export function costFunction(cost: Cost, output: OutputActivation): CostFunction {
   if (cost === 'quadratic') return output === 'sigmoid' ? quadraticSigmoid : quadraticSoftmax;

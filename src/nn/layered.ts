@@ -13,7 +13,7 @@
  * representation and the fast backend (fast/). Flat typed arrays, m examples at once,
  * example-major, channel-major inside ([x][c][i][j]); buffers allocated once per run.
  */
-import { activate, activateOutput, argmax, costFunction, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
+import { activate, activateOutput, argmax, costFunction, costOfBatch, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
 import { convBackward, convForward, type ConvDims } from './layers/conv.js';
 import { denseBackwardRows, denseForward } from './layers/dense.js';
 import { dropoutBackward, dropoutForward, dropoutIdentity } from './layers/dropout.js';
@@ -246,10 +246,7 @@ export function feedforwardLayered(net: LayeredNetwork, ws: LayeredWorkspace, m:
 export function costSumLayered(net: LayeredNetwork, ws: LayeredWorkspace, m: number): number {
   const L = net.layout.layers.length;
   const nL = sizeOf(net.layout.layers[L - 1].output);
-  const C = costFunction(net.cost, net.output);
-  let c = 0;
-  for (let x = 0; x < m; x++) c += C.fn(ws.z[L], ws.a[L], x * nL, nL, ws.y[x]);
-  return c;
+  return costOfBatch(costFunction(net.cost, net.output), ws.z[L], ws.a[L], ws.y, m, nL);
 }
 
 /**

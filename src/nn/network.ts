@@ -18,7 +18,7 @@
  * operation by operation by tests: every z bit for bit, the update the same sums in another order
  * (within rounding); gradcheck and explain use this one.
  */
-import { activate, activateOutput, costFunction, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
+import { activate, activateOutput, costFunction, costOfBatch, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
 import { denseBackward, denseForward } from './layers/dense.js';
 import { layerViews, layoutOf, type Layout } from './layout.js';
 import type { Random } from './random.js';
@@ -112,10 +112,7 @@ export function feedforward(net: Network, ws: Workspace, m: number): void {
 export function costSum(net: Network, ws: Workspace, m: number): number {
   const L = net.layout.layers.length;
   const n = net.sizes[L];
-  const C = costFunction(net.cost, net.output);
-  let c = 0;
-  for (let x = 0; x < m; x++) c += C.fn(ws.z[L], ws.a[L], x * n, n, ws.y[x]);
-  return c;
+  return costOfBatch(costFunction(net.cost, net.output), ws.z[L], ws.a[L], ws.y, m, n);
 }
 
 /**
