@@ -76,6 +76,19 @@ export const parsers = {
     if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) fail(flag, raw, 'a number in [0, 1)');
     return v;
   },
+  /** A factor in (0, 1]. */
+  decay(raw: string, flag: string): number {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || v <= 0 || v > 1) fail(flag, raw, 'a number in (0, 1]');
+    return v;
+  },
+  /** auto, 1 or 2. */
+  threads(raw: string, flag: string): 'auto' | 1 | 2 {
+    const v = raw.trim();
+    if (v === 'auto') return v;
+    if (v !== '1' && v !== '2') fail(flag, raw, 'auto, 1 or 2');
+    return Number(v) as 1 | 2;
+  },
   /** "30" or "100,30": hidden layer sizes. */
   layers(raw: string, flag: string): number[] {
     const parts = raw.split(',').map((s) => s.trim());

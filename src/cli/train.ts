@@ -58,6 +58,7 @@ export const trainOptions = {
   },
   lambda: { flags: '--lambda <λ>', description: 'L2 regularisation λ (weights shrink by 1−ηλ/n per step)', default: D.lambda, parse: parsers.nonNegativeNumber, resumes: true },
   momentum: { flags: '--momentum <μ>', description: 'classical momentum μ', default: D.momentum, parse: parsers.fraction, resumes: true },
+  etaDecay: { flags: '--eta-decay <r>', description: 'multiply η by r after every epoch (1: constant)', default: D.etaDecay, parse: parsers.decay, resumes: true },
   etaPatience: { flags: '--eta-patience <k>', description: 'halve η after k epochs without a validation improvement (0: never)', default: D.etaPatience, parse: parsers.nonNegativeInt, resumes: true },
   etaHalvings: { flags: '--eta-halvings <n>', description: 'with --eta-patience: stop once η has been halved n times (0: never)', default: D.etaHalvings, parse: parsers.nonNegativeInt, resumes: true },
   earlyStop: { flags: '--early-stop <k>', description: 'stop after k epochs without a validation improvement (0: never)', default: D.earlyStop, parse: parsers.nonNegativeInt, resumes: true },
@@ -73,6 +74,12 @@ export const trainOptions = {
   seed: { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed, resumes: true },
   shuffle: { flags: '--no-shuffle', description: 'keep the file order instead of shuffling every epoch', resumes: true },
   trainSize: { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt, resumes: true },
+  threads: {
+    flags: '--threads <n>',
+    description: 'threads for the conv layers of --layers: auto (both timed as the run goes, the faster kept), 1 or 2; the results are the same bit for bit',
+    default: 'auto',
+    parse: parsers.threads,
+  },
   data: dataOption,
   out: { flags: '--out <file>', description: 'where to save the trained model (JSON)', default: 'model.json', parse: parsers.text },
   resume: { flags: '--resume <file>', description: 'continue the training saved in a model file or checkpoint (its options carry on unless given again)', parse: parsers.text },
@@ -236,6 +243,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     }
     progress = newProgress(rng, trainOpts.eta);
   }
+  if (args.threads === 2 && !(isLayered(net) && net.layers.some((l) => l.kind === 'conv'))) throw new UserError('--threads 2: the second thread is for the conv layers of --layers; this network has none and runs on one thread');
   if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
   if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take layer-list models (--layers) yet');
   const source = args.resume ?? initFrom;
@@ -251,6 +259,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     progress,
     resumed ? storedVelocity(resumed) : undefined,
     { shift: args.shift },
+    args.threads,
   );
   if (prev?.best) trainer.best.set(prev.best);
 
@@ -353,6 +362,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     }
   } finally {
     bar.stop();
+    trainer.close(); // the second thread, if any: the evaluations below run on one
   }
   const totalSeconds = (performance.now() - tRun) / 1000;
 
@@ -468,10 +478,11 @@ function trainSummary(run: Run, savedTo: string, totalSeconds: number): string {
   ].join('\n');
 }
 
-/** The options a model records: the engine's and every one that resumes (--shift only for a layer list: MLP files stay as they were). */
+/** The options a model records: the engine's and every one that resumes (--shift only for a layer list, --eta-decay only when not 1, see model/snapshot.ts: files without them stay as they were). */
 function recordedOptions(run: Run): ModelMeta['options'] {
-  const { shift, ...rest } = resumableValues(trainOptions, run.args);
-  return { ...run.trainOpts, ...rest, ...(isLayered(run.net) ? { shift } : {}) };
+  const { shift, etaDecay, ...rest } = resumableValues(trainOptions, run.args);
+  const { etaDecay: _decay, ...engine } = run.trainOpts;
+  return { ...engine, ...rest, ...(etaDecay !== 1 ? { etaDecay: etaDecay as number } : {}), ...(isLayered(run.net) ? { shift } : {}) };
 }
 
 /** A network in one phrase: its sizes (784-30-10) or its layer list. */

@@ -302,6 +302,7 @@ export const META_RULES: (readonly [string, MetaRule])[] = [
   ['options.batch', { integer: true, min: 1, max: MAX_COUNT }],
   ['options.lambda', { min: 0 }],
   ['options.momentum', { min: 0, below: 1 }],
+  ['options.etaDecay', { optional: true, above: 0, max: 1 }],
   ['options.etaPatience', { integer: true, max: MAX_EPOCH }],
   ['options.etaHalvings', { integer: true, max: MAX_EPOCH }],
   ['options.earlyStop', { integer: true, max: MAX_EPOCH }],

@@ -21,6 +21,8 @@ export interface MetaRule {
   max?: number;
   /** Exclusive upper bound. */
   below?: number;
+  /** Exclusive lower bound. */
+  above?: number;
   /** A string that must be one of these. */
   oneOf?: readonly string[];
   /** A non-empty list of distinct strings, each one of these. */
@@ -54,6 +56,7 @@ export const at = (m: unknown, path: string): unknown => path.split('.').reduce<
 function numberWanted(r: MetaRule): string {
   const whole = r.integer ? 'a whole number' : 'a number';
   if (r.below !== undefined) return `${whole} in [${r.min ?? '-∞'}, ${r.below})`;
+  if (r.above !== undefined) return `${whole} in (${r.above}, ${r.max ?? '∞'}]`;
   if (r.min !== undefined && r.max !== undefined) return `${whole} from ${r.min} to ${r.max}`;
   if (r.min !== undefined) return `${whole} ≥ ${r.min}`;
   if (r.max !== undefined) return `${whole} ≤ ${r.max}`;
@@ -81,9 +84,9 @@ function ruleProblem(v: unknown, r: MetaRule, m: Record<string, unknown>): strin
       if (CONTROL.test(k) || typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x)) return `has ${shown(k)}: ${shown(x)}, not a SHA-256 (64 hex digits) by file name`;
     }
   }
-  if (r.integer !== undefined || r.min !== undefined || r.max !== undefined || r.below !== undefined || r.atMost !== undefined) {
+  if (r.integer !== undefined || r.min !== undefined || r.max !== undefined || r.below !== undefined || r.above !== undefined || r.atMost !== undefined) {
     if (typeof v !== 'number' || !Number.isFinite(v)) return `is ${shown(v)}, not ${numberWanted(r)}`;
-    const bad = (r.integer && !Number.isInteger(v)) || (r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max) || (r.below !== undefined && v >= r.below);
+    const bad = (r.integer && !Number.isInteger(v)) || (r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max) || (r.below !== undefined && v >= r.below) || (r.above !== undefined && v <= r.above);
     if (bad) return `is ${shown(v)}, not ${numberWanted(r)}`;
     if (r.atMost !== undefined) {
       const limit = at(m, r.atMost);

@@ -35,6 +35,7 @@ export function runModel(run: RunState, final: boolean): AnyModel {
   const { net, progress, options } = trainer;
   const { seed, monitor, keep } = resumable;
   const haveBest = keep === 'best' && progress.bestEpoch > 0;
+  const { etaDecay, ...constant } = options; // η decay recorded only when there is one (files without it stay as before)
   const keptBest = final && haveBest;
   const meta: ModelMeta = {
     format: FORMAT_VERSION,
@@ -42,7 +43,7 @@ export function runModel(run: RunState, final: boolean): AnyModel {
     output: net.output,
     init,
     seed,
-    options: { ...options, ...resumable },
+    options: { ...constant, ...(etaDecay !== undefined && etaDecay !== 1 ? { etaDecay } : {}), ...resumable },
     monitor: [...monitor],
     keep,
     dataset: { name: datasetName(data), trainSize: data.train.count, ...(data.name === 'MNIST' ? { sha256: data.sha256 } : {}) },

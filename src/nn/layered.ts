@@ -159,9 +159,36 @@ export function cloneLayered(net: LayeredNetwork): LayeredNetwork {
   return copy;
 }
 
+/**
+ * The loops of the conv, pool and dense layers, as one set: the readable ones of layers/*.ts
+ * (readableOps), or their WebAssembly twins (fast/layered.ts), which give the same results bit
+ * for bit on buffers that live in the kernels' memory. A workspace carries the set its buffers
+ * were made for; the composition below (forward, backward, step) is the same for both.
+ */
+export interface LayerOps {
+  convForward: typeof convForward;
+  convBackward: typeof convBackward;
+  poolForward: typeof poolForward;
+  poolBackward: typeof poolBackward;
+  denseForward: typeof denseForward;
+  denseBackwardRows: typeof denseBackwardRows;
+}
+
+export const readableOps: LayerOps = { convForward, convBackward, poolForward, poolBackward, denseForward, denseBackwardRows };
+
+/** Makes a workspace's buffers: plain typed arrays, or views into the kernels' memory (fast/layered.ts). */
+export interface BufferMaker {
+  f64(n: number): Float64Array;
+  i32(n: number): Int32Array;
+}
+
+const plainBuffers: BufferMaker = { f64: (n) => new Float64Array(n), i32: (n) => new Int32Array(n) };
+
 /** Buffers for mini-batches of up to m examples; allocated once per run. */
 export interface LayeredWorkspace {
   m: number;
+  /** The layers' loops for these buffers. */
+  ops: LayerOps;
   /** a[i]: the input of layer i (a[0] the images, pixels in [0, 1]); a[n] the output. */
   a: Float64Array[];
   /** z[i+1]: the weighted input of conv or dense layer i (empty for pool and dropout). */
@@ -181,24 +208,25 @@ export interface LayeredWorkspace {
   velocity: Float64Array;
 }
 
-export function createLayeredWorkspace(net: LayeredNetwork, m: number, withVelocity = false): LayeredWorkspace {
+export function createLayeredWorkspace(net: LayeredNetwork, m: number, withVelocity = false, ops: LayerOps = readableOps, make: BufferMaker = plainBuffers): LayeredWorkspace {
   const { layers, input, count } = net.layout;
   const sizes = [sizeOf(input), ...layers.map((s) => sizeOf(s.output))];
   const none = new Float64Array(0);
-  const grad = new Float64Array(count);
+  const grad = make.f64(count);
   const [gradW, gradB] = viewsOf(net.layout, grad);
   return {
     m,
-    a: sizes.map((n) => new Float64Array(m * n)),
-    z: sizes.map((n, i) => (i > 0 && (layers[i - 1].kind === 'conv' || layers[i - 1].kind === 'dense') ? new Float64Array(m * n) : none)),
-    g: sizes.map((n, i) => (i > 0 ? new Float64Array(m * n) : none)),
-    argmax: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'pool' ? new Int32Array(m * n) : new Int32Array(0))),
-    mask: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'dropout' ? new Float64Array(m * n) : none)),
+    ops,
+    a: sizes.map((n) => make.f64(m * n)),
+    z: sizes.map((n, i) => (i > 0 && (layers[i - 1].kind === 'conv' || layers[i - 1].kind === 'dense') ? make.f64(m * n) : none)),
+    g: sizes.map((n, i) => (i > 0 ? make.f64(m * n) : none)),
+    argmax: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'pool' ? make.i32(m * n) : new Int32Array(0))),
+    mask: sizes.map((n, i) => (i > 0 && layers[i - 1].kind === 'dropout' ? make.f64(m * n) : none)),
     y: new Int32Array(m),
     grad,
     gradW,
     gradB,
-    velocity: new Float64Array(withVelocity ? count : 0),
+    velocity: withVelocity ? make.f64(count) : none,
   };
 }
 
@@ -213,6 +241,7 @@ const poolDims = (s: { input: Volume; size: number }): PoolDims => ({ channels: 
  */
 export function feedforwardLayered(net: LayeredNetwork, ws: LayeredWorkspace, m: number, dropout: Random | 'replay' | null = null): void {
   const { layers } = net.layout;
+  const { ops } = ws;
   const last = layers.length - 1;
   for (let i = 0; i <= last; i++) {
     const s = layers[i];
@@ -222,16 +251,16 @@ export function feedforwardLayered(net: LayeredNetwork, ws: LayeredWorkspace, m:
     const n = m * sizeOf(s.output);
     switch (s.kind) {
       case 'conv':
-        convForward(net.W[i], net.b[i], a, ws.z[i + 1], m, net.dims[i] as ConvDims); // z = w ∗ a + b
+        ops.convForward(net.W[i], net.b[i], a, ws.z[i + 1], m, net.dims[i] as ConvDims); // z = w ∗ a + b
         activate((spec as { activation: Activation }).activation, ws.z[i + 1], out, 0, n); // a = σ(z)
         break;
       case 'dense':
-        denseForward(net.W[i], net.b[i], a, ws.z[i + 1], m, s.nIn, s.nOut); // z = W a + b
+        ops.denseForward(net.W[i], net.b[i], a, ws.z[i + 1], m, s.nIn, s.nOut); // z = W a + b
         if (i < last) activate((spec as { activation: Activation }).activation, ws.z[i + 1], out, 0, n); // a = σ(z)
         else for (let x = 0; x < m; x++) activateOutput(net.output, ws.z[i + 1], out, x * s.nOut, s.nOut);
         break;
       case 'pool':
-        poolForward(a, out, ws.argmax[i + 1], m, net.dims[i] as PoolDims); // a' = max over each window
+        ops.poolForward(a, out, ws.argmax[i + 1], m, net.dims[i] as PoolDims); // a' = max over each window
         break;
       case 'dropout':
         if (dropout === 'replay') dropoutBackward(a, ws.mask[i + 1], out, n); // a' = a ⊙ r, the same r
@@ -258,6 +287,7 @@ export function backpropLayered(net: LayeredNetwork, ws: LayeredWorkspace, m: nu
   const L = layers.length;
   const nL = sizeOf(layers[L - 1].output);
   const C = costFunction(net.cost, net.output);
+  const { ops } = ws;
   ws.grad.fill(0);
   let cost = 0;
   for (let x = 0; x < m; x++) {
@@ -274,15 +304,15 @@ export function backpropLayered(net: LayeredNetwork, ws: LayeredWorkspace, m: nu
       case 'conv':
         mulDerivative((spec as { activation: Activation }).activation, ws.z[i + 1], ws.a[i + 1], up, n); // δ = ∂C/∂a ⊙ σ'(z)
         // ∂C/∂b = Σ δ, ∂C/∂w = a ⋆ δ, and ∂C/∂a below = δ fully correlated with the flipped kernel
-        convBackward(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, net.dims[i] as ConvDims);
+        ops.convBackward(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, net.dims[i] as ConvDims);
         break;
       case 'dense':
         if (i < L - 1) mulDerivative((spec as { activation: Activation }).activation, ws.z[i + 1], ws.a[i + 1], up, n); // BP2: ⊙ σ'(z)
         // BP3, BP4: ∂C/∂b = δ, ∂C/∂W = δ aᵀ; and ∂C/∂a below = Wᵀ δ
-        denseBackwardRows(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, s.nIn, s.nOut);
+        ops.denseBackwardRows(net.W[i], ws.a[i], up, ws.gradW[i], ws.gradB[i], below, m, s.nIn, s.nOut);
         break;
       case 'pool':
-        if (below) poolBackward(up, ws.argmax[i + 1], below, m, net.dims[i] as PoolDims); // to each window's arg-max
+        if (below) ops.poolBackward(up, ws.argmax[i + 1], below, m, net.dims[i] as PoolDims); // to each window's arg-max
         break;
       case 'dropout':
         if (below) dropoutBackward(up, ws.mask[i + 1], below, n); // ∂C/∂a = r ⊙ ∂C/∂a'

@@ -42,7 +42,7 @@ export interface Workspace {
   /** The kernels' memory: `params` (room for the network's parameters; a Trainer moves the
    *  network itself there, see `moveNetworkInto`), velocity, xValue, xRow, nzStart, and z, a,
    *  delta of layers 1..L. */
-  heap: ArrayBuffer;
+  heap: ArrayBufferLike;
   params: Float64Array;
   /** The fast kernels (WebAssembly SIMD, or their TypeScript fallback), linked to `heap`. */
   kernels: FastKernels;
@@ -81,7 +81,7 @@ class HeapLayout {
     this.bytes += n * (kind === 'f64' ? 8 : 4);
     return this.parts.length - 1;
   }
-  views(buffer: ArrayBuffer): (Float64Array | Int32Array)[] {
+  views(buffer: ArrayBufferLike): (Float64Array | Int32Array)[] {
     return this.parts.map(([kind, at, n]) => (kind === 'f64' ? new Float64Array(buffer, at, n) : new Int32Array(buffer, at, n)));
   }
 }

@@ -1,13 +1,15 @@
 /**
- * Training and evaluation of a layer-list network (nn/layered.ts) on a DigitSet: the readable
- * path, the one for conv, pool and dropout layers (an MLP described by sizes runs the fast
- * backend instead). Buffers are allocated once, here.
+ * Training and evaluation of a layer-list network (nn/layered.ts) on a DigitSet, on the
+ * WebAssembly kernels where they run (nn/fast/layered.ts; the network's parameters move into
+ * their memory) and else on the readable loops, with the same results. Buffers are allocated
+ * once, here.
  */
 import type { DigitSet } from '../data/dataset.js';
 import { evaluateSet, gatherLayered, gatherShifted } from '../nn/layered-data.js';
+import { layeredMemory, type LayeredMemory } from '../nn/fast/layered.js';
+import type { FastBackend } from '../nn/fast/wasm.js';
 import {
   backpropLayered,
-  createLayeredWorkspace,
   feedforwardLayered,
   sgdStepLayered,
   type EvalCounts,
@@ -29,9 +31,37 @@ export class LayeredEngine {
     momentum: boolean,
     /** Data augmentation: shift every training image by up to this many pixels (0: none). */
     readonly shift = 0,
+    /** The kernels (this process's choice unless asked: see nn/fast/wasm.ts). */
+    backend?: FastBackend,
+    /** Start a second thread for the conv layers (WebAssembly only; `threads` switches its use). */
+    twoThreads = false,
   ) {
-    this.ws = createLayeredWorkspace(net, batch, momentum);
-    this.evalWs = createLayeredWorkspace(net, 100);
+    this.mem = layeredMemory(net, batch, momentum, 100, backend, twoThreads);
+    this.ws = this.mem.ws;
+    this.evalWs = this.mem.evalWs;
+  }
+
+  private readonly mem: LayeredMemory;
+
+  /** Threads the conv layers use now: 2 only if a second thread was started (the results are the same either way). */
+  get threads(): 1 | 2 {
+    return this.mem.threads.split && this.mem.threads.thread ? 2 : 1;
+  }
+
+  set threads(n: 1 | 2) {
+    this.mem.threads.split = n === 2;
+  }
+
+  /** Whether a second thread is there to use. */
+  get canUseTwoThreads(): boolean {
+    return this.mem.threads.thread !== null;
+  }
+
+  /** Ends the second thread (the engine then runs on one). */
+  close(): void {
+    this.mem.close();
+    this.mem.threads.thread = null;
+    this.mem.threads.split = false;
   }
 
   get velocity(): Float64Array {

@@ -9,11 +9,14 @@
 import type { DigitSet } from '../data/dataset.js';
 import { LimitError } from '../errors.js';
 import { evaluateSet, moveNetworkInto, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
-import { createLayeredWorkspace, isLayered, type LayeredNetwork } from '../nn/layered.js';
+import { layeredMemory } from '../nn/fast/layered.js';
+import { cloneLayered, isLayered, type LayeredNetwork } from '../nn/layered.js';
 import type { Network } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { createWorkspace, type Workspace } from '../nn/workspace.js';
+import { availableParallelism } from 'node:os';
 import { evaluateSet as evaluateLayeredSet, LayeredEngine } from './layered.js';
+import { ThreadChooser, type ThreadSetting } from './threads.js';
 
 export type TrainOptions = {
   /** Learning rate η. */
@@ -26,6 +29,8 @@ export type TrainOptions = {
   momentum: number;
   /** Shuffle the training order every epoch (seeded Fisher–Yates). */
   shuffle: boolean;
+  /** After every epoch η ← etaDecay · η (1 or absent: constant). */
+  etaDecay?: number;
   /** Halve η when the validation accuracy has not improved for this many epochs (0: never). */
   etaPatience: number;
   /** With etaPatience: stop once η has been halved this many times (0: never stop for that). */
@@ -42,6 +47,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   lambda: 0,
   momentum: 0,
   shuffle: true,
+  etaDecay: 1,
   etaPatience: 0,
   etaHalvings: 0,
   earlyStop: 0,
@@ -171,11 +177,16 @@ export class Trainer {
     velocity?: Float64Array,
     /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels (see LayeredEngine). */
     augment: { shift: number } = { shift: 0 },
+    /** Threads for the conv layers of a layer list (an MLP runs on one): 'auto' times both as it goes (train/threads.ts). */
+    threads: ThreadSetting = 'auto',
   ) {
     if (augment.shift > 0 && !isLayered(net)) throw new RangeError('shifted images are for layer-list networks (the MLP backend reads the images unshifted)');
     if (options.batch > data.train.count) throw new LimitError('batch', options.batch, data.train.count, 'the training set');
     if (isLayered(net)) {
-      this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0, augment.shift);
+      const second = threads !== 1 && net.layers.some((l) => l.kind === 'conv') && availableParallelism() > 1;
+      this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0, augment.shift, undefined, second);
+      if (!this.layered.canUseTwoThreads) this.layered.threads = 1;
+      else if (threads === 'auto') this.chooser = new ThreadChooser(this.layered);
       if (velocity) this.layered.velocity.set(velocity);
       progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
     } else {
@@ -186,6 +197,14 @@ export class Trainer {
     }
     this.order = new Int32Array(data.train.count);
     this.best = new Float64Array(net.params.length);
+  }
+
+  /** With --threads auto: times one thread against two as the run goes. */
+  private readonly chooser: ThreadChooser | null = null;
+
+  /** Ends the second thread, if any (the trainer can still run, on one). */
+  close(): void {
+    this.layered?.close();
   }
 
   /** Momentum velocity (empty when momentum is off). */
@@ -231,7 +250,7 @@ export class Trainer {
       const size = Math.min(m, n - start);
       let c: number;
       if (layered) {
-        c = layered.step(train, order, start, size, step, noise!);
+        c = this.chooser ? this.chooser.run(() => layered.step(train, order, start, size, step, noise!)) : layered.step(train, order, start, size, step, noise!);
         progress.noiseState = noise!.state;
       } else c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
@@ -271,9 +290,10 @@ export class Trainer {
     return record;
   }
 
-  /** η schedule and early stopping, by validation accuracy (test accuracy when there is no validation set). */
+  /** η schedule (the decay every epoch; halving) and early stopping, by validation accuracy (test accuracy when there is no validation set). */
   private afterEpoch(record: EpochRecord): void {
     const { options, progress } = this;
+    if (options.etaDecay !== undefined && options.etaDecay !== 1) progress.eta *= options.etaDecay;
     const monitored = record.validation ?? record.test;
     if (!monitored) return;
     if (monitored.accuracy > progress.bestAccuracy) {
@@ -302,8 +322,11 @@ export function allFinite(a: Float64Array): boolean {
   return true;
 }
 
-/** Accuracy and cost of `net` on `set` (allocates its own small workspace). */
+/** Accuracy and cost of `net` on `set` (allocates its own small workspace; a layer list is evaluated on a copy living in the kernels' memory). */
 export function evaluate(net: Network | LayeredNetwork, set: DigitSet, record?: { predicted?: Uint8Array; outputs?: Float64Array }): SetScore {
-  if (isLayered(net)) return score(evaluateLayeredSet(net, createLayeredWorkspace(net, 100), set, record));
+  if (isLayered(net)) {
+    const copy = cloneLayered(net);
+    return score(evaluateLayeredSet(copy, layeredMemory(copy, 1, false).evalWs, set, record));
+  }
   return score(evaluateSet(net, createWorkspace(net, 100), set, record));
 }

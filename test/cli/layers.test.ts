@@ -226,3 +226,41 @@ describe('train --layers', () => {
     expect(resumeLayers.stderr).toMatch(/--layers: the layers come from --resume/);
   });
 });
+
+describe('train --threads and --eta-decay', () => {
+  it('--threads 1 and --threads 2 train the same conv network bit for bit (auto too)', () => {
+    const dir = tempDir();
+    const data = writeDataDir();
+    const docs = ['1', '2', 'auto'].map((t) => {
+      const out = join(dir, `t${t}.json`);
+      train(['--data', data, ...SMALL, '--layers', 'conv:4x3:relu,pool:2,conv:3x2:relu,dense:6:relu', '--epochs', '2', '--momentum', '0.5', '--threads', t, '--out', out]);
+      return state(read(out));
+    });
+    expect(docs[1]).toEqual(docs[0]);
+    expect(docs[2]).toEqual(docs[0]);
+  });
+
+  it('--threads 2 for a network without conv layers: one line, exit 2', () => {
+    const r = run(['--data', writeDataDir(), '--hidden', '5', '--threads', '2', '--out', join(tempDir(), 'x.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--threads 2: .*conv/);
+    expect(run(['--data', writeDataDir(), '--threads', '3']).stderr).toMatch(/--threads.*auto, 1 or 2/);
+  });
+
+  it('--eta-decay 0.5 halves η after every epoch, is recorded, and --resume carries it on', () => {
+    const dir = tempDir();
+    const data = writeDataDir();
+    const out = join(dir, 'd.json');
+    train(['--data', data, ...SMALL, '--epochs', '3', '--eta-decay', '0.5', '--out', out]);
+    const doc = read(out);
+    expect(doc.digitTrain.progress.history.map((h: any) => h.eta)).toEqual([0.2, 0.1, 0.05]);
+    expect(doc.digitTrain.options.etaDecay).toBe(0.5);
+    train(['--resume', out, '--data', data, '--epochs', '1', '--out', join(dir, 'd2.json')]);
+    expect(read(join(dir, 'd2.json')).digitTrain.progress.history.map((h: any) => h.eta)).toEqual([0.2, 0.1, 0.05, 0.025]);
+    // without it nothing is recorded (files stay as before)
+    train(['--data', data, ...SMALL, '--epochs', '1', '--out', join(dir, 'n.json')]);
+    expect(read(join(dir, 'n.json')).digitTrain.options.etaDecay).toBeUndefined();
+    expect(run(['--data', data, '--eta-decay', '0']).stderr).toMatch(/--eta-decay.*\(0, 1\]/);
+  });
+});

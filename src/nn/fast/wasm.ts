@@ -53,14 +53,17 @@ function kernelsModule(): WebAssembly.Module {
 
 /** The kernels' memory and the kernels linked to it. */
 export interface FastMemory {
-  buffer: ArrayBuffer;
+  buffer: ArrayBufferLike;
+  /** The WebAssembly memory (shared) and module, for a second thread; null for the TypeScript loops. */
+  memory: WebAssembly.Memory | null;
+  module: WebAssembly.Module | null;
   kernels: FastKernels;
   /** Grows the memory to at least `bytes` bytes, keeping its contents: `buffer` (and, for the
    *  TypeScript loops, `kernels`) are then new, and every view into the old buffer is void. */
   grow(bytes: number): void;
 }
 
-/** The most pages a memory may grow to (the kernels' byte addresses are 32-bit signed integers). */
+/** The most pages a memory may grow to (the kernels' byte addresses are 32-bit signed integers; the module declares this maximum: package.json's build:wasm). */
 const MAX_PAGES = 32768 - 256;
 
 /**
@@ -73,6 +76,8 @@ export function createFastMemory(bytes: number, backend: FastBackend = fastBacke
     const buffer = new ArrayBuffer(pages * 65536);
     const mem: FastMemory = {
       buffer,
+      memory: null,
+      module: null,
       kernels: plainKernels(buffer),
       grow(more) {
         if (more <= mem.buffer.byteLength) return;
@@ -84,9 +89,12 @@ export function createFastMemory(bytes: number, backend: FastBackend = fastBacke
     };
     return mem;
   }
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: Math.max(pages, MAX_PAGES) });
+  // shared, so that a second thread can run the same kernels on it (threads.ts)
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory } });
   const mem: FastMemory = {
+    memory,
+    module: kernelsModule(),
     buffer: memory.buffer,
     kernels: instance.exports as unknown as FastKernels,
     grow(more) {

@@ -105,9 +105,11 @@ export function convBackward(
 }
 
 /**
- * ∂C/∂a_c(u,v) = Σ_f Σ_(p,q) w_f,c(p,q) · δ_f(u−p, v−q): the full correlation of δ with the
- * flipped kernel, computed as its transpose — each δ_f(i,j) handed back to the k×k inputs it came
- * from, a_c(i+p, j+q), weighted by w_f,c(p,q) — so the inner loop stays a contiguous row.
+ * ∂C/∂a_c(u,v) = Σ_(p,q) Σ_f w_f,c(p,q) · δ_f(u−p, v−q): the full correlation of δ with the
+ * flipped kernel, computed as its transpose — for each tap (p,q) of channel c, the filters'
+ * share t(i,j) = Σ_f w_f,c(p,q) · δ_f(i,j) handed back to the input it came from, a_c(i+p, j+q)
+ * (local derivative w × upstream δ, summed over the filters that read that input through that
+ * tap; then over the taps).
  */
 export function convBackwardInput(w: Float64Array, delta: Float64Array, dA: Float64Array, m: number, d: ConvDims): void {
   const { channels: C, height: H, width: Wd, filters: F, size: k } = d;
@@ -115,19 +117,20 @@ export function convBackwardInput(w: Float64Array, delta: Float64Array, dA: Floa
   const ow = Wd - k + 1;
   const inSize = C * H * Wd;
   const outPlane = oh * ow;
+  const tapStride = C * k * k; // from w_f,c(p,q) to w_f+1,c(p,q)
   dA.fill(0, 0, m * inSize);
   for (let x = 0; x < m; x++) {
-    for (let f = 0; f < F; f++) {
-      const dOff = (x * F + f) * outPlane;
-      for (let c = 0; c < C; c++) {
-        const ao = x * inSize + c * H * Wd;
-        for (let p = 0; p < k; p++) {
-          for (let q = 0; q < k; q++) {
-            const wv = w[((f * C + c) * k + p) * k + q];
-            for (let i = 0; i < oh; i++) {
-              const dr = dOff + i * ow;
-              const ar = ao + (i + p) * Wd + q;
-              for (let j = 0; j < ow; j++) dA[ar + j] += wv * delta[dr + j]; // local derivative w × upstream δ
+    for (let c = 0; c < C; c++) {
+      const ao = x * inSize + c * H * Wd;
+      for (let p = 0; p < k; p++) {
+        for (let q = 0; q < k; q++) {
+          const w0 = (c * k + p) * k + q; // w_0,c(p,q)
+          for (let i = 0; i < oh; i++) {
+            const ar = ao + (i + p) * Wd + q;
+            for (let j = 0; j < ow; j++) {
+              let t = 0;
+              for (let f = 0; f < F; f++) t += w[w0 + f * tapStride] * delta[(x * F + f) * outPlane + i * ow + j]; // t(i,j) = Σ_f w_f,c(p,q) · δ_f(i,j)
+              dA[ar + j] += t;
             }
           }
         }

@@ -1235,3 +1235,5 @@ export function addScaled(pX: usize, pY: usize, n: i32, c: f64): void {
 
 // The rest of a step (gather, sigmoid, BP1's quadratic cost, σ', BP3): see steps.ts.
 export { gatherSparse, expOf, sigmoid, sigmoidDerivative, quadraticSigmoid, addRows, denseForwardSparseRows, denseUpdateSparseRows } from './steps';
+// Convolution and max-pool (layer-list networks): see conv.ts.
+export { convForward, convBackwardParams, convBackwardInput, poolForward, poolBackward } from './conv';
