@@ -11,18 +11,24 @@ import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
 import { subset } from '../data/dataset.js';
 import { fastBackend, type FastBackend } from '../nn/fast/wasm.js';
+import { createLayered, describeLayers, type LayerSpec } from '../nn/layered.js';
 import { createNetwork } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, Trainer } from '../train/train.js';
 import { compileReference, REFERENCE_SOURCE, requireCompiler, runReferenceBinary } from './reference.js';
 
 export interface Workload {
+  /** 784-hidden-10 sigmoid MLP (network.py's), unless `layers` is given. */
   hidden: number;
   batch: number;
+  /** A layer-list network instead (a conv network: softmax output, log-likelihood cost), on `threads` threads. */
+  layers?: LayerSpec[];
+  threads?: 1 | 2;
 }
 
 /** A workload's name in tables and in --baseline comparisons. */
 export function workloadName(w: Workload): string {
+  if (w.layers) return `${describeLayers(w.layers)} batch ${w.batch}, ${w.threads ?? 1} thread${w.threads === 2 ? 's' : ''}`;
   return `784-${w.hidden}-10 batch ${w.batch}`;
 }
 
@@ -93,16 +99,24 @@ const median = (xs: number[]): number => {
 };
 export { median };
 
-/** Our training: `epochs` epochs of a fresh 784-H-10 network; returns each epoch's train and eval seconds. */
+/** Our training: `epochs` epochs of a fresh network (784-H-10, or the layer list); returns each epoch's train and eval seconds. */
 export function timeEpochs(data: Mnist, w: Workload, epochs: number, seed: number, trainSize?: number) {
   const train = trainSize ? subset(data.train, 0, trainSize) : data.train;
   const rng = new Random(seed);
-  const net = createNetwork({ sizes: [train.inputSize, w.hidden, data.classes], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng);
-  const trainer = new Trainer(net, { train, test: data.test }, { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch }, newProgress(rng, 3));
+  const side = Math.round(Math.sqrt(train.inputSize));
+  const net = w.layers
+    ? createLayered({ input: { channels: 1, height: side, width: train.inputSize / side }, layers: w.layers, cost: 'cross-entropy' }, rng)
+    : createNetwork({ sizes: [train.inputSize, w.hidden, data.classes], activation: 'sigmoid', output: 'sigmoid', cost: 'quadratic' }, rng);
+  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: w.batch, ...(w.layers ? { eta: 0.01 } : {}) };
+  const trainer = new Trainer(net, { train, test: data.test }, options, newProgress(rng, options.eta), undefined, undefined, w.threads ?? 1);
   const out: { train: number; evalS: number; accuracy: number }[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const r = trainer.runEpoch()!;
-    out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
+  try {
+    for (let e = 0; e < epochs; e++) {
+      const r = trainer.runEpoch()!;
+      out.push({ train: r.trainSeconds, evalS: r.evalSeconds, accuracy: r.test!.accuracy });
+    }
+  } finally {
+    trainer.close();
   }
   return { trainImages: train.count, epochs: out };
 }
@@ -156,7 +170,7 @@ export function runBench(opts: BenchOptions, version: string, bin: string, onPro
   // compile is one line before anything is loaded or measured.
   const build = { dir: mkdtempSync(join(tmpdir(), 'digit-train-bench-')) };
   try {
-    for (const w of opts.workloads) if (opts.reference !== null && w.batch === 10 && !opts.trainSize) compileReference(opts.reference, build.dir, w.hidden, 'f64');
+    for (const w of opts.workloads) if (opts.reference !== null && !w.layers && w.batch === 10 && !opts.trainSize) compileReference(opts.reference, build.dir, w.hidden, 'f64');
     return measure(opts, version, bin, build, onProgress);
   } finally {
     rmSync(build.dir, { recursive: true, force: true });
@@ -169,7 +183,7 @@ function measure(opts: BenchOptions, version: string, bin: string, build: { dir:
   const loadSeconds = (performance.now() - t0) / 1000;
   onProgress(`data loaded in ${loadSeconds.toFixed(3)} s`);
   const timeout = opts.referenceTimeout ?? 600;
-  const compares = (w: Workload) => opts.reference !== null && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
+  const compares = (w: Workload) => opts.reference !== null && !w.layers && w.batch === 10 && !opts.trainSize && data.name === 'MNIST';
   // One short run of the reference first: a program that prints garbage or hangs is found before our timing.
   const startupSeconds = timeStartup(bin);
   onProgress(`start-up (--help) ${startupSeconds.toFixed(3)} s`);

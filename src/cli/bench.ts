@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { dataOption, stepSummary } from './common.js';
 import { githubActionBenchmark } from '../bench/github.js';
 import { markdownTable } from '../ci/step-summary.js';
+import { layerSpecs, parseLayerList } from './layers.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 export const BENCH_FORMATS = ['table', 'json', 'github-action-benchmark'] as const;
@@ -19,6 +20,12 @@ export const benchOptions = {
   warmup: { flags: '--warmup <n>', description: 'epochs run before measuring', default: 1, parse: parsers.nonNegativeInt },
   trainSize: { flags: '--train-size <n>', description: 'train on the first n images only (short CI runs; no reference comparison)', parse: parsers.positiveInt },
   hidden: { flags: '--hidden <sizes>', description: 'hidden layer sizes to measure, comma-separated', default: '30,100', parse: parsers.layers },
+  layers: {
+    flags: '--layers <list>',
+    description: 'instead of --hidden, a layer-list network to measure (as train --layers; activations default to relu; softmax output, log-likelihood cost, η 0.01), e.g. conv:20x5,pool:2,conv:40x5,pool:2,dense:100',
+    parse: parseLayerList,
+  },
+  threads: { flags: '--threads <list>', description: 'with --layers: thread counts to measure the conv layers on, comma-separated (1, 2)', default: '1,2', parse: threadList },
   batch: { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.batchSizes },
   compareReference: {
     flags: '--compare-reference [path]',
@@ -42,6 +49,12 @@ export const benchOptions = {
 
 type BenchArgs = ArgsOf<typeof benchOptions>;
 
+function threadList(raw: string, flag: string): (1 | 2)[] {
+  const list = raw.split(',').map((t) => t.trim());
+  if (list.some((t) => t !== '1' && t !== '2')) throw new UserError(`${flag}: ${JSON.stringify(raw)} is not a comma-separated list of 1 and 2`);
+  return [...new Set(list.map(Number) as (1 | 2)[])];
+}
+
 export function registerBench(program: Command): void {
   const cmd = program.command('bench').description('measure training speed (seconds per epoch, ratio to the C reference)');
   addOptions(cmd, benchOptions);
@@ -52,12 +65,17 @@ function runBenchCommand(args: BenchArgs): void {
   if (args.json && args.format !== 'table' && args.format !== 'json') throw new UserError(`--json and --format ${args.format}: choose one`);
   const format = args.json ? 'json' : args.format;
   const workloads: Workload[] = [];
-  for (const hidden of args.hidden) {
-    for (const batch of args.batch) workloads.push({ hidden, batch });
+  if (args.layers) {
+    const layers = layerSpecs(args.layers, 'relu', 10, 'softmax');
+    for (const batch of args.batch) for (const threads of args.threads) workloads.push({ hidden: 0, batch, layers, threads });
+  } else {
+    for (const hidden of args.hidden) {
+      for (const batch of args.batch) workloads.push({ hidden, batch });
+    }
   }
   // Checked before anything is measured (src/bench/baseline.ts).
   const baseline: BenchResult | undefined = args.baseline ? readBaseline(args.baseline, workloads.map(workloadName)) : undefined;
-  for (const w of workloads) checkRunSize([784, w.hidden, 10], w.batch, 1, `--hidden ${w.hidden}`);
+  for (const w of workloads) if (!w.layers) checkRunSize([784, w.hidden, 10], w.batch, 1, `--hidden ${w.hidden}`);
   if (args.trainSize !== undefined) for (const w of workloads) if (w.batch > args.trainSize) throw new UserError(`--batch ${w.batch} is larger than --train-size ${args.trainSize}`);
   const reference = args.compareReference === undefined ? null : args.compareReference === true ? defaultReferencePath() : String(args.compareReference);
   const bin = fileURLToPath(new URL('../../bin/digit-train.js', import.meta.url));

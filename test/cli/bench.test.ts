@@ -49,6 +49,21 @@ describe('digit-train bench', () => {
     expect(ref.evalRatio).toBeCloseTo(ref.oursEvalSeconds![0] / ref.referenceEvalSeconds![0], 9);
   });
 
+  it('--layers: a conv workload on one thread and on two, the same network trained (same accuracy), no C comparison', () => {
+    const r = run(['bench', '--json', '--train-size', '300', '--epochs', '1', '--warmup', '0', '--layers', 'conv:4x5,pool:2,dense:20', '--batch', '10', '--compare-reference']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as BenchResult;
+    expect(result.workloads.map((w) => w.name)).toEqual([
+      'conv:4x5:relu,pool:2,dense:20:relu,dense:10:softmax batch 10, 1 thread',
+      'conv:4x5:relu,pool:2,dense:20:relu,dense:10:softmax batch 10, 2 threads',
+    ]);
+    const [one, two] = result.workloads;
+    expect(one.testAccuracy).toBeGreaterThan(0.15); // it learns something in 300 images
+    expect(two.testAccuracy).toBe(one.testAccuracy);
+    expect(one.reference).toBeUndefined();
+    expect(run(['bench', '--layers', 'conv:4x5', '--threads', '3']).stderr).toMatch(/^digit-train: --threads: "3" is not a comma-separated list of 1 and 2/);
+  });
+
   it('--batch 0: one line that speaks of mini-batch sizes', () => {
     const r = run(['bench', '--batch', '0']);
     expect(r.code).toBe(2);
