@@ -8,10 +8,13 @@
  *              δ = g ⊙ σ'(z) before a conv or dense layer's backward (BP2's ⊙ σ')
  *   SGD:       p ← p − η·(1/m) Σ_x ∂C_x/∂p       (with L2 and momentum as the MLP has them)
  *
- * The last layer is dense and is the output layer (sigmoid or softmax). This is the readable
- * path, and the only one for layer lists: an MLP described by sizes (network.ts) keeps its own
- * representation and the fast backend (fast/). Flat typed arrays, m examples at once,
- * example-major, channel-major inside ([x][c][i][j]); buffers allocated once per run.
+ * The last layer is dense and is the output layer (sigmoid or softmax). The conv, pool and dense
+ * loops come from the workspace (LayerOps): the readable ones of layers/*.ts, or their
+ * WebAssembly twins (fast/layered.ts), which give the same numbers bit for bit; everything else
+ * here (activations, costs, dropout, the step) is shared by both. An MLP described by sizes
+ * (network.ts) keeps its own representation and fast engine (fast/engine.ts). Flat typed arrays,
+ * m examples at once, example-major, channel-major inside ([x][c][i][j]); buffers allocated once
+ * per run.
  */
 import { activate, activateOutput, argmax, costFunction, costOfBatch, mulDerivative, type Activation, type Cost, type OutputActivation } from './functions.js';
 import { convBackward, convForward, type ConvDims } from './layers/conv.js';
