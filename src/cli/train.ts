@@ -17,7 +17,7 @@ import { layerSpecs, parseLayerList } from './layers.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { loadAnyModel, loadModel, ModelError, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
+import { loadAnyModel, ModelError, storedVelocity, type AnyModel, type ModelMeta } from '../model/model.js';
 import { runModel } from '../model/snapshot.js';
 import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
@@ -267,7 +267,6 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   if (args.threads === 2 && !(isLayered(net) && net.layers.some((l) => l.kind === 'conv'))) throw new UserError('--threads 2: the second thread is for the conv layers of --layers; this network has none and runs on one thread');
   if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
   if (elastic && !isLayered(net)) throw new UserError('--elastic: elastic distortions are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)');
-  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take layer-list models (--layers) yet');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
   if (source && !isLayered(net)) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);
@@ -408,7 +407,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
-  if (args.report) writeReportFile(args.report, buildReport(final as Model, data.test, { modelPath: savedTo }), '--report');
+  if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
   stepSummary(trainSummary(run, savedTo, totalSeconds));
   if (json) console.log(JSON.stringify(summary));
   else {
