@@ -87,18 +87,22 @@ export class ElasticDistortion {
   smooth(field: Float64Array): void {
     const { rows, cols, kernel: g, rowPass: t, alpha } = this;
     const r = (g.length - 1) / 2;
+    // t(i, j) = Σ_q g(q − j) · field(i, q)
     for (let i = 0; i < rows; i++) {
       const row = i * cols;
       for (let j = 0; j < cols; j++) {
+        const hi = Math.min(cols - 1, j + r);
         let s = 0;
-        for (let q = Math.max(0, j - r); q <= Math.min(cols - 1, j + r); q++) s += g[q - j + r] * field[row + q];
+        for (let q = Math.max(0, j - r); q <= hi; q++) s += g[q - j + r] * field[row + q];
         t[row + j] = s;
       }
     }
+    // field(i, j) = α · Σ_p g(p − i) · t(p, j)
     for (let i = 0; i < rows; i++) {
+      const hi = Math.min(rows - 1, i + r);
       for (let j = 0; j < cols; j++) {
         let s = 0;
-        for (let p = Math.max(0, i - r); p <= Math.min(rows - 1, i + r); p++) s += g[p - i + r] * t[p * cols + j];
+        for (let p = Math.max(0, i - r); p <= hi; p++) s += g[p - i + r] * t[p * cols + j];
         field[i * cols + j] = alpha * s;
       }
     }
