@@ -11,6 +11,7 @@ export { loadMnist, defaultDataDir, type Mnist, type LoadOptions } from './data/
 export { makeDigitSet, subset, type DigitSet } from './data/dataset.js';
 export { readIdxImages, readIdxLabels, parseIdxImages, parseIdxLabels, encodeIdxImages, encodeIdxLabels, IdxError, type IdxImages, type IdxLabels } from './data/idx.js';
 export { readImage, decodeImage, toDigit, ImageError, type GreyImage, type DigitOptions } from './data/image.js';
+export { ElasticDistortion, gaussianKernel, type ElasticOptions } from './data/augment.js';
 
 // The network: layout, functions, initialisation, the readable forward and backward passes.
 export { ACTIVATIONS, OUTPUTS, COSTS, costFunction, type Activation, type OutputActivation, type Cost, type CostFunction } from './nn/functions.js';

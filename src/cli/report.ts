@@ -1,6 +1,7 @@
 /**
  * `digit-train report MODEL`: evaluates a model on a split and writes one self-contained HTML
- * file with its curves, confusion matrix, mistakes and first-layer weights.
+ * file with its curves, confusion matrix, mistakes and first-layer weights (a conv model's
+ * first conv filters and their feature maps).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +9,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { DigitSet } from '../data/dataset.js';
 import { evaluateDetailed } from '../nn/metrics.js';
-import { loadModel, writeFileAtomic, type Model } from '../model/model.js';
+import { loadAnyModel, writeFileAtomic } from '../model/model.js';
 import { renderReport, REPORT_WORST } from '../report/html.js';
 import { colorsFor, pct } from '../ui/terminal.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
@@ -29,7 +30,7 @@ type ReportArgs = ArgsOf<typeof reportOptions>;
 export function registerReport(program: Command): void {
   const cmd = program
     .command('report')
-    .description('write an HTML report of a model: curves, confusion matrix, mistakes, first-layer weights')
+    .description('write an HTML report of a model: curves, confusion matrix, mistakes, first-layer weights (conv filters and feature maps)')
     .argument('<model>', 'model file (JSON)')
     .allowExcessArguments(false);
   addOptions(cmd, reportOptions);
@@ -50,7 +51,7 @@ export function writeReportFile(path: string, html: string, flag = '--out'): voi
 async function runReport(file: string, args: ReportArgs): Promise<void> {
   checkWritable(args.out);
   checkDistinctFiles([{ flag: '--out', path: args.out }], [{ flag: 'the model', path: file }, ...dataFilesIn(args.data)]);
-  const model = loadModel(file);
+  const model = loadAnyModel(file);
   const { data, set } = loadSplit(args.data, args.split);
   checkModelFits(model, file, set, data.classes, datasetName(data));
   const evaluation = evaluateDetailed(model.net, set, REPORT_WORST);

@@ -8,6 +8,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadMnist, type Mnist } from '../data/mnist.js';
+import { ELASTIC_DEFAULT_SIGMA, ELASTIC_MAX_SIGMA, ELASTIC_MIN_SIGMA, ELASTIC_PAPER_ALPHA, type ElasticOptions } from '../data/augment.js';
 import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputActivation } from '../nn/functions.js';
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { cloneLayered, createLayered, describeLayers, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
@@ -16,7 +17,7 @@ import { layerSpecs, parseLayerList } from './layers.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
-import { loadAnyModel, loadModel, ModelError, storedVelocity, type AnyModel, type Model, type ModelMeta } from '../model/model.js';
+import { loadAnyModel, ModelError, storedVelocity, type AnyModel, type ModelMeta } from '../model/model.js';
 import { runModel } from '../model/snapshot.js';
 import { colorsFor, cursorControl, EpochProgress, fancyTerminal, pct, seconds } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
@@ -69,6 +70,14 @@ export const trainOptions = {
     parse: parsers.nonNegativeInt,
     resumes: true,
   },
+  elastic: {
+    flags: '--elastic [α,σ]',
+    description:
+      'data augmentation for --layers: elastic distortions (Simard et al. 2003), each training image warped by a random displacement field, uniform in [−1, 1] per pixel, smoothed by a Gaussian of σ pixels and scaled by α pixels, drawn anew every epoch from the seed; α alone keeps σ 4; combines with --shift',
+    defaultText: 'off; given alone: 34,4',
+    parse: parseElastic,
+    resumes: true,
+  },
   keep: { flags: '--keep <which>', description: 'which weights to save: those of the best epoch (by validation accuracy) or the last', default: 'last', choices: ['best', 'last'], resumes: true },
   monitor: { flags: '--monitor <sets>', description: 'what to evaluate every epoch: comma list of test, validation, train (train accuracy is a full extra pass)', default: 'test', parse: parseMonitor, resumes: true },
   seed: { flags: '--seed <n>', description: 'seed of the generator (initial weights, shuffles)', default: DEFAULT_SEED, parse: parsers.seed, resumes: true },
@@ -96,6 +105,16 @@ function parseMonitor(raw: string, flag: string): Monitored[] {
   const sets = raw.split(',').map((s) => s.trim());
   for (const s of sets) if (!(MONITORED as readonly string[]).includes(s)) throw new UserError(`${flag}: ${JSON.stringify(s)} is not one of ${MONITORED.join(', ')}`);
   return sets as Monitored[];
+}
+
+/** "34" or "34,4": α (≥ 0) and σ (0.1 … 100) of the elastic distortions, in pixels. */
+function parseElastic(raw: string, flag: string): ElasticOptions {
+  const parts = raw.split(',').map((s) => s.trim());
+  const [alpha, sigma = ELASTIC_DEFAULT_SIGMA] = parts.map((p) => (p === '' ? NaN : Number(p)));
+  if (parts.length > 2 || !(Number.isFinite(alpha) && alpha >= 0) || !(sigma >= ELASTIC_MIN_SIGMA && sigma <= ELASTIC_MAX_SIGMA)) {
+    throw new UserError(`${flag}: ${JSON.stringify(raw)} is not α or α,σ in pixels (α ≥ 0, σ from ${ELASTIC_MIN_SIGMA} to ${ELASTIC_MAX_SIGMA}; e.g. ${ELASTIC_PAPER_ALPHA} or ${ELASTIC_PAPER_ALPHA},${ELASTIC_DEFAULT_SIGMA})`);
+  }
+  return { alpha, sigma };
 }
 
 type TrainArgs = ArgsOf<typeof trainOptions>;
@@ -163,6 +182,8 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   if (resumed && !resumed.meta) throw new UserError(`--resume ${parsed.resume}: a network2.py file has no training state to resume (use --init)`);
   const prev = resumed?.meta ?? null;
   const args = carryOn(trainOptions, parsed, given, prev ? storedOptions(prev) : null);
+  const elastic: ElasticOptions | undefined = args.elastic === true ? { alpha: ELASTIC_PAPER_ALPHA, sigma: ELASTIC_DEFAULT_SIGMA } : args.elastic; // alone: the paper's
+  args.elastic = elastic; // what the model file records
   const { seed, keep, trainSize } = args;
   const monitor = new Set(args.monitor);
   const trainOpts = engineOptions(args);
@@ -245,7 +266,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
   }
   if (args.threads === 2 && !(isLayered(net) && net.layers.some((l) => l.kind === 'conv'))) throw new UserError('--threads 2: the second thread is for the conv layers of --layers; this network has none and runs on one thread');
   if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
-  if (args.report && isLayered(net)) throw new UserError('--report: the HTML report does not take layer-list models (--layers) yet');
+  if (elastic && !isLayered(net)) throw new UserError('--elastic: elastic distortions are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)');
   const source = args.resume ?? initFrom;
   if (source) checkModelFits(resumed ?? { net, meta: null }, source, data.train, data.classes, datasetName(data));
   if (source && !isLayered(net)) checkRunSize(net.sizes, trainOpts.batch, parameterCopies(trainOpts, keep), source);
@@ -258,7 +279,7 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     trainOpts,
     progress,
     resumed ? storedVelocity(resumed) : undefined,
-    { shift: args.shift },
+    { shift: args.shift, elastic },
     args.threads,
   );
   if (prev?.best) trainer.best.set(prev.best);
@@ -386,7 +407,7 @@ async function runTrain(args: TrainArgs, given: Given<typeof trainOptions>): Pro
     lastTestAccuracy: tests.length ? tests[tests.length - 1] : null,
     kept: final.meta?.keptEpoch ? `best (epoch ${final.meta.keptEpoch})` : 'last',
   };
-  if (args.report) writeReportFile(args.report, buildReport(final as Model, data.test, { modelPath: savedTo }), '--report');
+  if (args.report) writeReportFile(args.report, buildReport(final, data.test, { modelPath: savedTo }), '--report');
   stepSummary(trainSummary(run, savedTo, totalSeconds));
   if (json) console.log(JSON.stringify(summary));
   else {

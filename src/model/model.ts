@@ -25,6 +25,7 @@ import { ACTIVATIONS, OUTPUTS, type Activation, type Cost, type OutputActivation
 import { allocateNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { isLayered, type LayeredNetwork } from '../nn/layered.js';
 import { isLayeredDoc, layeredSection, parseLayeredSection } from './layered.js';
+import { ELASTIC_MAX_SIGMA, ELASTIC_MIN_SIGMA } from '../data/augment.js';
 import type { TrainOptions, TrainProgress } from '../train/train.js';
 
 export const FORMAT_VERSION = 1;
@@ -306,6 +307,9 @@ export const META_RULES: (readonly [string, MetaRule])[] = [
   ['options.etaPatience', { integer: true, max: MAX_EPOCH }],
   ['options.etaHalvings', { integer: true, max: MAX_EPOCH }],
   ['options.earlyStop', { integer: true, max: MAX_EPOCH }],
+  ['options.elastic', { optional: true, kind: 'object' }],
+  ['options.elastic.alpha', { optional: true, presentWith: 'options.elastic', min: 0 }],
+  ['options.elastic.sigma', { optional: true, presentWith: 'options.elastic', min: ELASTIC_MIN_SIGMA, max: ELASTIC_MAX_SIGMA }],
   ['dataset.name', { nonEmpty: true }],
   ['dataset.trainSize', { integer: true, min: 1, max: MAX_COUNT }],
   ['dataset.sha256', { optional: true, sha256: true }],

@@ -16,6 +16,8 @@ export interface MetaRule {
   kind?: 'string' | 'count' | 'object';
   /** The field may be absent. */
   optional?: boolean;
+  /** With optional: absent only when the field at this dotted path is absent too (a part of an optional object). */
+  presentWith?: string;
   integer?: boolean;
   min?: number;
   max?: number;
@@ -65,7 +67,7 @@ function numberWanted(r: MetaRule): string {
 
 /** The problem with one field under its rule, or null. */
 function ruleProblem(v: unknown, r: MetaRule, m: Record<string, unknown>): string | null {
-  if (v === undefined) return r.optional ? null : 'is missing';
+  if (v === undefined) return r.optional && (r.presentWith === undefined || at(m, r.presentWith) === undefined) ? null : 'is missing';
   if (r.kind === 'string' && typeof v !== 'string') return `is ${shown(v)}, not a string`;
   if (r.kind === 'count' && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) return `is ${shown(v)}, not a whole number ≥ 0`;
   if (r.kind === 'object' && !isObject(v)) return `is ${shown(v)}, not an object`;

@@ -2,9 +2,11 @@
  * A layer-list network (layered.ts) on a DigitSet: mini-batches gathered as dense images
  * (pixels scaled to [0, 1]), and evaluation over a whole set.
  */
+import type { ElasticDistortion } from '../data/augment.js';
 import { gatherImage, PIXEL, type DigitSet } from '../data/dataset.js';
 import { evaluateLayered, inputsOf, outputsOf, type EvalCounts, type LayeredNetwork, type LayeredWorkspace } from './layered.js';
 import type { Network } from './network.js';
+import type { Random } from './random.js';
 
 /** Puts images order[start … start+m) of `set` (start … start+m when order is null) into ws.a[0] and ws.y. */
 export function gatherLayered(set: DigitSet, order: Int32Array | null, start: number, m: number, ws: LayeredWorkspace): void {
@@ -52,5 +54,22 @@ export function gatherShifted(set: DigitSet, e: number, out: Float64Array, at: n
       const sj = j - dx;
       out[o + j] = sj >= 0 && sj < cols ? PIXEL[images[src + sj]] : 0;
     }
+  }
+}
+
+/**
+ * As gatherLayered, each image augmented as it is gathered, from `noise`: with shift > 0, moved
+ * by (dx, dy) drawn uniform in −shift … shift (dx first); with `elastic`, then distorted by a new
+ * random displacement field (data/augment.ts). Drawn anew every time an image is used, never stored.
+ */
+export function gatherAugmented(set: DigitSet, order: Int32Array, start: number, m: number, ws: LayeredWorkspace, noise: Random, shift: number, elastic: ElasticDistortion | null): void {
+  const n = set.inputSize;
+  for (let x = 0; x < m; x++) {
+    const e = order[start + x];
+    const dx = shift > 0 ? Math.floor(noise.next() * (2 * shift + 1)) - shift : 0;
+    const dy = shift > 0 ? Math.floor(noise.next() * (2 * shift + 1)) - shift : 0;
+    if (elastic) elastic.apply(set, e, ws.a[0], x * n, noise, dx, dy);
+    else gatherShifted(set, e, ws.a[0], x * n, dx, dy);
+    ws.y[x] = set.labels[e];
   }
 }

@@ -2,16 +2,19 @@
  * The HTML report of a model: one self-contained file (inline CSS, SVG and PNG data URIs; no
  * script, no network, no external font) with the hyperparameters and dataset, the per-epoch
  * cost and accuracy curves, the confusion matrix as a heat map, per-digit precision and
- * recall, the most confident mistakes, and the first-layer weights of a few hidden neurons.
+ * recall, the most confident mistakes, and the first-layer weights of a few hidden neurons (for
+ * a conv model, the first conv layer's filters and their feature maps on one digit: filters.ts).
  *
  * Pure: the same model, evaluation and set give the same text (no clock is read).
  */
 import type { DigitSet } from '../data/dataset.js';
 import { evaluateDetailed, type Evaluation } from '../nn/metrics.js';
 import { parameterCount } from '../nn/layout.js';
+import { describeLayers, isLayered, type LayeredNetwork } from '../nn/layered.js';
 import type { EpochRecord } from '../train/train.js';
-import type { Model } from '../model/model.js';
+import type { AnyModel } from '../model/model.js';
 import { VERSION } from '../version.js';
+import { convFiltersSection, FILTERS_CSS, firstConvLayer } from './filters.js';
 import { digitPng, weightsPng } from './png.js';
 import { confusionHeatMap, escapeXml as esc, lineChart, type LineSeries } from './svg.js';
 
@@ -25,6 +28,8 @@ export interface ReportOptions {
   modelPath?: string;
   /** First-layer neurons to draw (default REPORT_NEURONS). */
   neurons?: number;
+  /** A conv model: the image of the set whose feature maps are drawn (default 0). */
+  mapsOf?: number;
 }
 
 /** Colours of the splits in the charts (Okabe–Ito, readable by colour-blind people), and dashes. */
@@ -40,16 +45,17 @@ const int = (v: number) => v.toLocaleString('en-US');
 const when = (iso: string) => iso.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(\.\d+)?Z$/, '$1 $2 UTC');
 
 /** Evaluates the model on `set` (with the REPORT_WORST most confident mistakes) and renders the report. */
-export function buildReport(model: Model, set: DigitSet, options: ReportOptions = {}): string {
+export function buildReport(model: AnyModel, set: DigitSet, options: ReportOptions = {}): string {
   return renderReport(model, evaluateDetailed(model.net, set, REPORT_WORST), set, options);
 }
 
 /** The report's HTML. `evaluation` is evaluateDetailed(model.net, set, …) of the same set. */
-export function renderReport(model: Model, evaluation: Evaluation, set: DigitSet, options: ReportOptions = {}): string {
+export function renderReport(model: AnyModel, evaluation: Evaluation, set: DigitSet, options: ReportOptions = {}): string {
   const { net, meta } = model;
   const name = options.modelPath ?? 'model';
-  const arch = `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
+  const arch = isLayered(net) ? `layers ${describeLayers(net.layers)}, ${net.cost} cost` : `${net.sizes.join('-')} ${net.activation}${net.output !== net.activation ? `/${net.output}` : ''}, ${net.cost} cost`;
   const history = meta?.progress.history ?? [];
+  const conv = isLayered(net) && firstConvLayer(net) >= 0;
   const sections = [
     section('setup', 'Hyperparameters and data', setupTable(model, set)),
     section('curves', 'Training curves', curves(history)),
@@ -61,7 +67,9 @@ export function renderReport(model: Model, evaluation: Evaluation, set: DigitSet
         `<div>${perClassTable(evaluation)}</div></div>`,
     ),
     section('mistakes', 'The most confident mistakes', mistakes(evaluation, set, net.output)),
-    section('weights', 'What the first layer looks for', weights(model, set, options.neurons ?? REPORT_NEURONS)),
+    conv
+      ? section('filters', 'What the first conv layer looks for', convFiltersSection(net as LayeredNetwork, set, options.mapsOf ?? 0))
+      : section('weights', 'What the first layer looks for', isLayered(net) ? layeredWeights(net, set, options.neurons ?? REPORT_NEURONS) : weights(net.W[0], net.sizes[0], net.sizes[1], net.sizes.length > 2, set, options.neurons ?? REPORT_NEURONS)),
   ];
   const nav = sections.map((s) => `<a href="#${s.id}">${esc(s.title)}</a>`).join('');
   const epochs = meta ? meta.progress.epoch : 0;
@@ -72,7 +80,7 @@ export function renderReport(model: Model, evaluation: Evaluation, set: DigitSet
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="digit-train ${esc(VERSION)}">
 <title>${esc(name)}: ${pct(evaluation.accuracy)} on ${esc(evaluation.set)} · digit-train report</title>
-<style>${CSS}</style>
+<style>${CSS}${conv ? FILTERS_CSS : ''}</style>
 </head>
 <body>
 <header>
@@ -107,15 +115,22 @@ function table(rows: [string, string][]): string {
   return `<table class="kv"><tbody>\n${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join('\n')}\n</tbody></table>`;
 }
 
-function setupTable(model: Model, set: DigitSet): string {
+function setupTable(model: AnyModel, set: DigitSet): string {
   const { net, meta } = model;
-  const network: [string, string][] = [
-    ['layer sizes', esc(net.sizes.join(' – '))],
-    ['hidden activation', esc(net.sizes.length > 2 ? net.activation : '(no hidden layer)')],
-    ['output activation', esc(net.output)],
-    ['cost', esc(net.cost)],
-    ['parameters', int(parameterCount(net.sizes))],
-  ];
+  const network: [string, string][] = isLayered(net)
+    ? [
+        ['layers', layerLines(net)],
+        ['output activation', esc(net.output)],
+        ['cost', esc(net.cost)],
+        ['parameters', int(net.params.length)],
+      ]
+    : [
+        ['layer sizes', esc(net.sizes.join(' – '))],
+        ['hidden activation', esc(net.sizes.length > 2 ? net.activation : '(no hidden layer)')],
+        ['output activation', esc(net.output)],
+        ['cost', esc(net.cost)],
+        ['parameters', int(parameterCount(net.sizes))],
+      ];
   const evaluated: [string, string][] = [['evaluated on', `${esc(set.name)} (${int(set.count)} images of ${set.rows}×${set.cols})`]];
   if (!meta) {
     return (
@@ -139,6 +154,9 @@ function setupTable(model: Model, set: DigitSet): string {
     ['shuffle', o.shuffle ? 'every epoch' : 'no'],
   ];
   if (schedule.length) training.push(['schedule', esc(schedule.join('; '))]);
+  const { shift, elastic } = o as { shift?: unknown; elastic?: { alpha: number; sigma: number } };
+  if (typeof shift === 'number' && shift > 0) training.push(['random shifts', `up to ${shift} pixel${shift === 1 ? '' : 's'}`]);
+  if (elastic && elastic.alpha > 0) training.push(['elastic distortions', esc(`α ${elastic.alpha}, σ ${elastic.sigma} pixels`)]);
   if (p.bestEpoch > 0) training.push(['best epoch', `${p.bestEpoch} (${pct(p.bestAccuracy)})`]);
   const sha = meta.dataset.sha256
     ? Object.entries(meta.dataset.sha256)
@@ -242,13 +260,29 @@ function mistakes(e: Evaluation, set: DigitSet, output: string): string {
   );
 }
 
-function weights(model: Model, set: DigitSet, count: number): string {
-  const { net } = model;
-  const nIn = net.sizes[0];
-  const nOut = net.sizes[1];
+/** A layer list as table lines: the input, then each layer with the shape it gives. */
+function layerLines(net: LayeredNetwork): string {
+  const v = (x: { channels: number; height: number; width: number }) => (x.height === 1 && x.width === 1 ? String(x.channels) : `${x.channels}×${x.height}×${x.width}`);
+  const lines = [`input ${v(net.input)}`];
+  net.layers.forEach((s, i) => {
+    const out = v(net.layout.layers[i].output);
+    const what = s.kind === 'conv' ? `conv ${s.filters} × ${s.size}×${s.size}, ${s.activation}` : s.kind === 'pool' ? `max-pool ${s.size}×${s.size}` : s.kind === 'dropout' ? `dropout ${s.p}` : `dense ${s.units}, ${s.activation}`;
+    lines.push(`${what} → ${out}`);
+  });
+  return lines.map((l) => `<div>${esc(l)}</div>`).join('');
+}
+
+/** A layer list without a conv layer: its first dense layer's weights, when that layer reads the pixels (only dropout before it). */
+function layeredWeights(net: LayeredNetwork, set: DigitSet, count: number): string {
+  const i = net.layers.findIndex((s) => s.kind !== 'dropout');
+  const s = net.layout.layers[i];
+  if (s.kind !== 'dense') return '<p class="note">The first layer with weights does not read the pixels directly: its weights cannot be drawn as images.</p>';
+  return weights(net.W[i], s.nIn, s.nOut, i < net.layers.length - 1, set, count);
+}
+
+/** The weights of the first `count` neurons of a dense layer over the pixels (W input-major, as layout.ts), drawn as images. */
+function weights(W: Float64Array, nIn: number, nOut: number, hidden: boolean, set: DigitSet, count: number): string {
   if (nIn !== set.rows * set.cols) return `<p class="note">The model's ${nIn} inputs are not the ${set.rows}×${set.cols} pixels of the images: the weights cannot be drawn as images.</p>`;
-  const hidden = net.sizes.length > 2;
-  const W = net.W[0];
   const n = Math.min(count, nOut);
   const figures: string[] = [];
   for (let j = 0; j < n; j++) {

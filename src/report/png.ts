@@ -4,17 +4,23 @@
  */
 import { PNG } from 'pngjs';
 
-/** A PNG data URI of an RGB image given as a function of (row, col). */
-export function pngDataUri(rows: number, cols: number, rgb: (r: number, c: number) => [number, number, number]): string {
-  const png = new PNG({ width: cols, height: rows, colorType: 2, inputColorType: 6, inputHasAlpha: true });
+/** A PNG data URI of an RGB image given as a function of (row, col); with `scale` > 1 every pixel drawn as a scale × scale square. */
+export function pngDataUri(rows: number, cols: number, rgb: (r: number, c: number) => [number, number, number], scale = 1): string {
+  const width = cols * scale;
+  const height = rows * scale;
+  const png = new PNG({ width, height, colorType: 2, inputColorType: 6, inputHasAlpha: true });
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const [R, G, B] = rgb(r, c);
-      const at = (r * cols + c) * 4;
-      png.data[at] = R;
-      png.data[at + 1] = G;
-      png.data[at + 2] = B;
-      png.data[at + 3] = 255;
+      for (let y = r * scale; y < (r + 1) * scale; y++) {
+        for (let x = c * scale; x < (c + 1) * scale; x++) {
+          const at = (y * width + x) * 4;
+          png.data[at] = R;
+          png.data[at + 1] = G;
+          png.data[at + 2] = B;
+          png.data[at + 3] = 255;
+        }
+      }
     }
   }
   return `data:image/png;base64,${PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true }).toString('base64')}`;
@@ -32,10 +38,16 @@ export function digitPng(pixels: ArrayLike<number>, at: number, rows: number, co
  * Weights of one neuron drawn as an image: w / max|w| in a diverging palette, so each image
  * uses its full range. `weight(i)` is the weight from input pixel i.
  */
-export function weightsPng(weight: (i: number) => number, rows: number, cols: number): string {
+export function weightsPng(weight: (i: number) => number, rows: number, cols: number, scale = 1): string {
   let max = 0;
   for (let i = 0; i < rows * cols; i++) max = Math.max(max, Math.abs(weight(i)));
-  return pngDataUri(rows, cols, (r, c) => diverging(max ? weight(r * cols + c) / max : 0));
+  return pngDataUri(rows, cols, (r, c) => diverging(max ? weight(r * cols + c) / max : 0), scale);
+}
+
+/** v in [0, 1] → ink on paper: white (0) … black (1). */
+export function ink(v: number): [number, number, number] {
+  const g = 255 - Math.round(255 * Math.max(0, Math.min(1, v)));
+  return [g, g, g];
 }
 
 /** t in [−1, 1] → red (−1) … white (0) … blue (+1). */

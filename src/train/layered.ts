@@ -5,7 +5,8 @@
  * once, here.
  */
 import type { DigitSet } from '../data/dataset.js';
-import { evaluateSet, gatherLayered, gatherShifted } from '../nn/layered-data.js';
+import type { ElasticDistortion } from '../data/augment.js';
+import { evaluateSet, gatherAugmented, gatherLayered } from '../nn/layered-data.js';
 import { layeredMemory, type LayeredMemory } from '../nn/fast/layered.js';
 import type { FastBackend } from '../nn/fast/wasm.js';
 import {
@@ -24,6 +25,8 @@ export { evaluateSet } from '../nn/layered-data.js';
 export class LayeredEngine {
   readonly ws: LayeredWorkspace;
   readonly evalWs: LayeredWorkspace;
+  /** Data augmentation: elastic distortions of every training image (null: none); its buffers are the engine's. */
+  elastic: ElasticDistortion | null = null;
 
   constructor(
     readonly net: LayeredNetwork,
@@ -69,21 +72,14 @@ export class LayeredEngine {
   }
 
   /**
-   * One SGD step on a mini-batch. `noise` draws each image's shift (with `shift` > 0: dx, dy
-   * uniform in −shift … shift, new every time an image is used, never stored) and the dropout
-   * masks. Returns the sum of the batch's costs before the step.
+   * One SGD step on a mini-batch. `noise` draws each image's augmentation (with `shift` > 0: dx, dy
+   * uniform in −shift … shift; with `elastic`: a displacement field; new every time an image is
+   * used, never stored) and the dropout masks. Returns the sum of the batch's costs before the step.
    */
   step(set: DigitSet, order: Int32Array, start: number, m: number, opt: LayeredStep, noise: Random): number {
-    const { net, ws, shift } = this;
-    if (shift > 0) {
-      for (let x = 0; x < m; x++) {
-        const e = order[start + x];
-        const dx = Math.floor(noise.next() * (2 * shift + 1)) - shift;
-        const dy = Math.floor(noise.next() * (2 * shift + 1)) - shift;
-        gatherShifted(set, e, ws.a[0], x * set.inputSize, dx, dy);
-        ws.y[x] = set.labels[e];
-      }
-    } else gatherLayered(set, order, start, m, ws);
+    const { net, ws, shift, elastic } = this;
+    if (shift > 0 || elastic) gatherAugmented(set, order, start, m, ws, noise, shift, elastic);
+    else gatherLayered(set, order, start, m, ws);
     feedforwardLayered(net, ws, m, noise);
     const cost = backpropLayered(net, ws, m);
     sgdStepLayered(net, ws, opt);

@@ -6,6 +6,7 @@
  * model file stores: an interrupted run resumed from it ends with the same model, bit for bit,
  * as a run that was never interrupted.
  */
+import { ElasticDistortion, type ElasticOptions } from '../data/augment.js';
 import type { DigitSet } from '../data/dataset.js';
 import { LimitError } from '../errors.js';
 import { evaluateSet, moveNetworkInto, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
@@ -175,12 +176,13 @@ export class Trainer {
     readonly options: TrainOptions,
     readonly progress: TrainProgress,
     velocity?: Float64Array,
-    /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels (see LayeredEngine). */
-    augment: { shift: number } = { shift: 0 },
+    /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels and elastic distortions (see LayeredEngine). */
+    augment: { shift: number; elastic?: ElasticOptions } = { shift: 0 },
     /** Threads for the conv layers of a layer list (an MLP runs on one): 'auto' times both as it goes (train/threads.ts). */
     threads: ThreadSetting = 'auto',
   ) {
     if (augment.shift > 0 && !isLayered(net)) throw new RangeError('shifted images are for layer-list networks (the MLP backend reads the images unshifted)');
+    if (augment.elastic && augment.elastic.alpha > 0 && !isLayered(net)) throw new RangeError('elastic distortions are for layer-list networks (the MLP backend reads the images undistorted)');
     if (options.batch > data.train.count) throw new LimitError('batch', options.batch, data.train.count, 'the training set');
     if (isLayered(net)) {
       const second = threads !== 1 && net.layers.some((l) => l.kind === 'conv') && availableParallelism() > 1;
@@ -188,6 +190,7 @@ export class Trainer {
       if (!this.layered.canUseTwoThreads) this.layered.threads = 1;
       else if (threads === 'auto') this.chooser = new ThreadChooser(this.layered);
       if (velocity) this.layered.velocity.set(velocity);
+      if (augment.elastic && augment.elastic.alpha > 0) this.layered.elastic = new ElasticDistortion(data.train.rows, data.train.cols, augment.elastic);
       progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
     } else {
       this.ws = createWorkspace(net, options.batch, options.momentum !== 0);

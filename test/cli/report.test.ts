@@ -97,6 +97,33 @@ describe('digit-train report', () => {
     });
   }
 
+  it('takes a conv model: `report` and `train --layers --report` draw its first conv layer\'s filters and feature maps', () => {
+    const data = writeDataDir({ train: 120, test: 40 });
+    const dir = tempDir();
+    const model = join(dir, 'c.json');
+    const during = join(dir, 'during.html');
+    const layers = ['--layers', 'conv:4x3:relu,pool:2,dense:6', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.2'];
+    const t = run(['--data', data, ...layers, '--epochs', '1', '--elastic', '--out', model, '--report', during, '--quiet']);
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    const out = join(dir, 'after.html');
+    const r = run(['report', model, '--data', data, '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^wrote ${out}: ${model} on ${data} test, \\d+ / 40 `));
+    for (const html of [readFileSync(during, 'utf8'), readFileSync(out, 'utf8')]) {
+      expect(checkHtml(html).problems).toEqual([]);
+      expect(externalReferences(html)).toEqual([]);
+      expect(cellSum(html)).toBe(40);
+      expect(html.match(/alt="filter \d of conv layer 1"/g)).toHaveLength(4);
+      expect(html.match(/alt="feature map of filter \d after conv layer 1"/g)).toHaveLength(4);
+      expect(html.match(/alt="feature map of filter \d after pool layer 2"/g)).toHaveLength(4);
+      expect(html).toContain('<th scope="row">elastic distortions</th><td>α 34, σ 4 pixels</td>');
+    }
+    // the same model, test set and page (but for the file name in the title)
+    expect(readFileSync(out, 'utf8').replaceAll(model, 'M')).toBe(readFileSync(during, 'utf8').replaceAll(model, 'M'));
+  });
+
   it('--help lists its options', () => {
     const r = run(['report', '--help']);
     expect(r.code).toBe(0);
