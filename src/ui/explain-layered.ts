@@ -27,12 +27,13 @@ function shade(values: number[], lo: number, hi: number): Uint8Array {
 /** The maps drawn side by side, as many per row as fit, each under its channel's name. */
 function mapLines(maps: FeatureMap[], v: Volume, lo: number, hi: number, c: ChalkInstance, indent: string): string[] {
   const gap = 2;
-  const perRow = Math.max(1, Math.floor((WIDTH - indent.length + gap) / (v.width + gap)));
+  const width = Math.max(v.width, ...maps.map((m) => `channel ${m.channel}`.length));
+  const perRow = Math.max(1, Math.floor((WIDTH - indent.length + gap) / (width + gap)));
   const out: string[] = [];
   for (let r = 0; r < maps.length; r += perRow) {
     const row = maps.slice(r, r + perRow);
     const blocks = row.map((m) => [c.dim(`channel ${m.channel}`), ...drawDigit(shade(m.values, lo, hi), 0, v.height, v.width, c)]);
-    out.push(...sideBySide(blocks, row.map(() => v.width), gap).map((l) => `${indent}${l}`.trimEnd()));
+    out.push(...sideBySide(blocks, row.map(() => width), gap).map((l) => `${indent}${l}`.trimEnd()));
   }
   return out;
 }
@@ -61,7 +62,7 @@ function layerLines(l: LayerView, e: LayeredExplanation, c: ChalkInstance, top: 
       if (l.input.height * l.input.width > 1) out.push(...para(`(x: the ${vol(l.input)} volume below read as ${thousands(l.input.channels * l.input.height * l.input.width)} numbers, channel by channel, row by row)`, '     '));
       break;
   }
-  if (l.kind === 'dropout') return out;
+  if (l.kind === 'dropout') return top ? [...out, ''] : out;
   if (!last) out.push(...para(`all ${statsText(l.stats)}`, '     '));
   if (l.maps.length > 0) {
     out.push(...para(`The ${plural(l.maps.length, 'most active channel')} (by mean |a|) of ${l.output.channels}, shaded from the layer's lowest a (${num(l.stats.min)}, blank) to its highest (${num(l.stats.max)}, full):`, '     '));

@@ -207,7 +207,7 @@ describe('train --layers', () => {
     const dir = tempDir();
     const out = join(dir, 'c.json');
     train(['--data', data, ...SMALL, '--epochs', '1', '--out', out]);
-    for (const args of [['report', out], ['explain', '--model', out, '--data', data], ['--data', data, '--init', out, '--report', join(dir, 'r.html'), '--epochs', '1', '--out', join(dir, 'x.json')]]) {
+    for (const args of [['report', out], ['--data', data, '--init', out, '--report', join(dir, 'r.html'), '--epochs', '1', '--out', join(dir, 'x.json')]]) {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
