@@ -1,9 +1,9 @@
 /**
- * `digit-train export MODEL OUT.onnx`: the model as an ONNX file that other runtimes load
- * (see src/export/onnx.ts for the graph, its input and its output).
+ * `digit-train export MODEL OUT.onnx`: the model (an MLP or a layer list) as an ONNX file that
+ * other runtimes load (see src/export/onnx.ts for the graph, its input and its output).
  */
 import type { Command } from 'commander';
-import { loadModel } from '../model/model.js';
+import { loadAnyModel } from '../model/model.js';
 import { VERSION } from '../version.js';
 import { checkWritable } from './common.js';
 import { addOptions, type OptionTable } from './options.js';
@@ -23,13 +23,14 @@ export function registerExport(program: Command): void {
 
 async function runExport(file: string, out: string): Promise<void> {
   // Loaded here, not at start-up: the protobuf code is only needed by this command.
-  const { saveOnnx } = await import('../export/onnx.js');
-  const model = loadModel(file);
+  const { describeExported, saveOnnx } = await import('../export/onnx.js');
+  const model = loadAnyModel(file);
   checkWritable(out, 'OUT');
   const net = model.net;
-  const sig = saveOnnx(out, net, { producerVersion: VERSION, docString: `${net.sizes.join('-')} ${net.activation}/${net.output} network exported from ${file}` });
+  const what = describeExported(net);
+  const sig = saveOnnx(out, net, { producerVersion: VERSION, docString: `${what} network exported from ${file}` });
   console.log(
     `${out}: ONNX IR version ${sig.irVersion}, opset ${sig.opset}; input "${sig.input.name}" float32 [${sig.input.shape.join(', ')}] (pixels / 255),` +
-      ` output "${sig.output.name}" float32 [${sig.output.shape.join(', ')}] (${sig.output.meaning}); ${net.sizes.join('-')} ${net.activation}/${net.output} from ${file}`,
+      ` output "${sig.output.name}" float32 [${sig.output.shape.join(', ')}] (${sig.output.meaning}); ${what} from ${file}`,
   );
 }

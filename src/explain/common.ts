@@ -7,10 +7,10 @@
  * which is weight layer l − 1 of layout.ts.
  */
 import { gatherImage, type DigitSet } from '../data/dataset.js';
-import { mulDerivative, type Activation } from '../nn/functions.js';
+import { argmax, mulDerivative, type Activation } from '../nn/functions.js';
 import { biasIndex, paramAt, weightIndex, type Layout } from '../nn/layout.js';
 import type { Workspace } from '../nn/workspace.js';
-import type { Factor, ParamRef } from './types.js';
+import type { Factor, OutputWish, ParamRef } from './types.js';
 
 /** "L", "L−1", "L−2" … for layer `layer` of a network whose output layer is L. */
 export function layerName(layer: number, L: number): string {
@@ -86,4 +86,15 @@ export function snapshot(ws: Workspace): ExampleState {
 /** The factors of a chain-rule product multiplied left to right. */
 export function multiply(factors: Factor[]): number {
   return factors.reduce((p, f) => p * f.value, 1);
+}
+
+/** What the example wants of each of the nL output activations aL (from offset 0): towards y, as strongly as |a − y|; and the predicted digit. */
+export function outputWishes(aL: Float64Array, nL: number, label: number): { outputs: OutputWish[]; predicted: number } {
+  const ys = Array.from({ length: nL }, (_, j) => (j === label ? 1 : 0));
+  const maxError = Math.max(...ys.map((y, j) => Math.abs(aL[j] - y)));
+  const outputs = ys.map((y, j) => {
+    const error = aL[j] - y;
+    return { j, a: aL[j], y, error, direction: direction(-error), strength: maxError === 0 ? 0 : Math.abs(error) / maxError };
+  });
+  return { outputs, predicted: argmax(aL, 0, nL) };
 }

@@ -17,7 +17,7 @@ import { batchCost, numericalGradient, relativeError } from '../nn/gradcheck.js'
 import type { Layout } from '../nn/layout.js';
 import { backprop, cloneNetwork, feedforward, sgdStep, type Network } from '../nn/network.js';
 import { createWorkspace, type Workspace } from '../nn/workspace.js';
-import { bIndex, byMagnitude, cosine, derivative, direction, layerName, load, multiply, paramRef, snapshot, wIndex, type ExampleState } from './common.js';
+import { bIndex, byMagnitude, cosine, derivative, direction, layerName, load, multiply, outputWishes, paramRef, snapshot, wIndex, type ExampleState } from './common.js';
 import type { BatchExample, ChainProduct, Connection, ExplainOptions, Explanation, Factor, LayerShare, OutputNeuron, OutputWish, PathTerm, WishLayer } from './types.js';
 
 /** The default size of the mini-batch of steps 5 and 6, and η of step 6 (network.py's setting). */
@@ -101,14 +101,7 @@ export function explain(network: Network, opts: ExplainOptions): Explanation {
 
 /** Step 1: every output neuron should move towards y, as strongly as |a − y|. */
 function whatTheExampleWants({ s, L, nL, label }: Lesson): { outputs: OutputWish[]; predicted: number } {
-  const aL = s.a[L];
-  const ys = Array.from({ length: nL }, (_, j) => (j === label ? 1 : 0));
-  const maxError = Math.max(...ys.map((y, j) => Math.abs(aL[j] - y)));
-  const outputs = ys.map((y, j) => {
-    const error = aL[j] - y;
-    return { j, a: aL[j], y, error, direction: direction(-error), strength: maxError === 0 ? 0 : Math.abs(error) / maxError };
-  });
-  return { outputs, predicted: argmax(aL, 0, nL) };
+  return outputWishes(s.a[L], nL, label);
 }
 
 /** The gradient of the output layer's weights of the example alone (layout order: k-major). */

@@ -5,6 +5,7 @@
  */
 import type { DigitSet } from '../data/dataset.js';
 import type { Activation, Cost, OutputActivation } from '../nn/functions.js';
+import type { Volume } from '../nn/layout.js';
 
 /** One weight or bias, by layer (the layer it feeds, 1..L) and neuron indices. */
 export interface ParamRef {
@@ -228,4 +229,125 @@ export interface ChainExplanation {
   steps: ChainStep[];
   /** ∂C/∂w of the first layer as one product of every factor from the cost back to it. */
   first: { factors: Factor[]; product: number; engine: number; finiteDifference: number };
+}
+
+// A layer list (conv model): what each layer makes of the digit, and the chain rule through one pooled conv unit
+
+/** Statistics of some activations: min, mean, max, and how many of them have |a| ≥ 0.5 (of `units`). */
+export interface ActivationStats {
+  units: number;
+  min: number;
+  mean: number;
+  max: number;
+  active: number;
+}
+
+/** One channel of a conv or pool layer's output on the example. */
+export interface FeatureMap {
+  channel: number;
+  /** Its mean |a| (what "most active" ranks by). */
+  meanAbs: number;
+  stats: ActivationStats;
+  /** height × width activations, row by row. */
+  values: number[];
+}
+
+export interface LayerView {
+  /** Index in the layer list (0-based); the text numbers layers from 1. */
+  index: number;
+  kind: 'conv' | 'pool' | 'dropout' | 'dense';
+  /** The layer as --layers writes it, activation included: "conv:6x5:sigmoid". */
+  spec: string;
+  input: Volume;
+  output: Volume;
+  parameters: number;
+  /** Over every activation of the layer's output. */
+  stats: ActivationStats;
+  /** Conv and pool layers: the channels with the largest mean |a| (at most --top), most active first. */
+  maps: FeatureMap[];
+  /** Dense layers: the units with the largest |a| (at most --top); z is the weighted input. */
+  units: { j: number; z: number; a: number }[];
+}
+
+/** A term of a sum over paths (w · δ) or over positions (δ · x), named by where it comes from. */
+export interface SumTerm {
+  /** e.g. "j 3" (a neuron of a dense layer above), "f 2, (p,q) (1,0)" (a filter tap of a conv layer above), "(i,j) (5,7)" (a position). */
+  from: string;
+  /** The two factors (w and δ, or δ and x) and their product. */
+  left: number;
+  right: number;
+  product: number;
+}
+
+/** A sum shown by its largest terms, the rest together, next to the engine's value. */
+export interface ShownSum {
+  terms: SumTerm[];
+  restCount: number;
+  restSum: number;
+  sum: number;
+  engine: number;
+}
+
+export interface PooledUnitChain {
+  /** The conv layer (index in the list), its activation, and the unit z_f(i,j) of its output. */
+  conv: number;
+  activation: Activation;
+  f: number;
+  i: number;
+  j: number;
+  /**
+   * Why this unit: "winner": the largest |δ| of the units that win their pool window (preferring
+   * those that win it outright and whose receptive field is not blank); "largest δ": no pool
+   * follows the layer (the largest |δ|, preferring a non-blank receptive field).
+   */
+  chosen: 'winner' | 'largest δ';
+  /** z_f(i,j) = b_f + Σ_c,p,q w_f,c(p,q)·x_c(i+p, j+q): the bias, the sum recomputed here, the engine's z, and a = σ(z). */
+  forward: { bias: number; taps: number; weighted: number; z: number; engineZ: number; a: number };
+  /** The pool layer after it: window (I, J), its k×k inputs (row by row), the arg-max (p, q) in it, the pooled a'. */
+  pool: { index: number; size: number; I: number; J: number; window: number[]; argmax: [number, number]; value: number } | null;
+  /** Dropout layers on the way up: the identity here (r = 1). */
+  dropouts: number[];
+  /** The layer whose δ the upstream gradient comes from, and ∂C/∂a at the unit's output (pooled if pooled) as its sum over paths. */
+  above: { index: number; kind: 'conv' | 'pool' | 'dense' | 'dropout'; spec: string; at: string; upstream: ShownSum };
+  /** ∂C/∂z_f(i,j) = ∂C/∂a'(I,J) · ∂a'/∂a_f(i,j) · ∂a/∂z (without a pool: ∂C/∂a · ∂a/∂z). */
+  factors: Factor[];
+  delta: number;
+  engineDelta: number;
+  /** Units of the same window that lose it: ∂max/∂a = 0, so δ = 0 there (the engine's δ of each). */
+  losers: { i: number; j: number; a: number; engineDelta: number }[];
+  /** One weight of filter f: ∂C/∂w_f,c(p,q) = Σ_(i,j) δ_f(i,j)·x_c(i+p, j+q), this unit's term among the others. */
+  weight: {
+    index: number;
+    name: string;
+    c: number;
+    p: number;
+    q: number;
+    w: number;
+    /** This unit's term: δ_f(i,j) · x_c(i+p, j+q). */
+    x: number;
+    term: number;
+    positions: number;
+    /** Positions with δ ≠ 0. */
+    nonZero: number;
+    sum: ShownSum;
+    finiteDifference: number;
+    relativeError: number;
+  };
+  /** ∂C/∂b_f = Σ_(i,j) δ_f(i,j). */
+  bias: { index: number; name: string; sum: number; engine: number; finiteDifference: number; relativeError: number };
+  /** Step of the five-point central differences. */
+  h: number;
+}
+
+export interface LayeredExplanation {
+  kind: 'layered';
+  network: { input: Volume; layers: string; output: OutputActivation; cost: Cost; parameters: number };
+  example: Explanation['example'];
+  /** The input volume's statistics (pixels / 255). */
+  input: ActivationStats;
+  layers: LayerView[];
+  /** The output layer: what this example wants of each output. */
+  outputs: OutputWish[];
+  /** null for a list without a conv layer. */
+  unit: PooledUnitChain | null;
 }

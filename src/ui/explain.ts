@@ -23,7 +23,7 @@ export function num(x: number, digits = 4): string {
 export const signed = (x: number, digits = 4): string => (x > 0 ? `+${num(x, digits)}` : num(x, digits));
 
 /** A relative difference in one or two digits: 5.9e-12. */
-const rel = (x: number): string => (x === 0 ? '0' : x.toExponential(1).replace(/e\+?/, 'e'));
+export const rel = (x: number): string => (x === 0 ? '0' : x.toExponential(1).replace(/e\+?/, 'e'));
 
 const pad = (s: string, w: number): string => s + ' '.repeat(Math.max(0, w - s.length));
 const padStart = (s: string, w: number): string => ' '.repeat(Math.max(0, w - s.length)) + s;
@@ -31,7 +31,7 @@ const thousands = (n: number): string => n.toLocaleString('en-US');
 const ordinalDigit = (d: number): string => `the ${d}`;
 
 /** Joins parts with `sep`, breaking lines before `width` columns; later lines start with `indent`. */
-function wrap(first: string, parts: string[], sep: string, indent: string, width = 80): string[] {
+export function wrap(first: string, parts: string[], sep: string, indent: string, width = 80): string[] {
   const lines: string[] = [];
   let line = first;
   parts.forEach((p, i) => {
@@ -73,7 +73,7 @@ export function para(text: string, indent = '   ', width = 80): string[] {
 }
 
 /** A table whose first row is the header, indented; `right` columns right-aligned (ui/tables.ts). */
-function table(rows: string[][], indent: string, right: boolean[] = []): string[] {
+export function table(rows: string[][], indent: string, right: boolean[] = []): string[] {
   const align = rows[0].map((_, c): 'left' | 'right' => (right[c] ? 'right' : 'left'));
   return alignedTable(rows[0], rows.slice(1), { align }).map((l) => (indent + l).trimEnd());
 }
@@ -84,7 +84,7 @@ function costText(net: Explanation['network']): string {
 }
 
 /** What the cost is and how its ∂C/∂a relates to the 2(a − y) of C = Σ(a−y)²; said once. */
-export function costNote(net: Explanation['network']): string[] {
+export function costNote(net: Pick<Explanation['network'], 'output' | 'cost'>): string[] {
   if (net.output === 'softmax') {
     const delta = net.cost === 'quadratic' ? 'a_j((a_j − y_j) − Σ_i (a_i − y_i)·a_i)' : 'a_j − y_j';
     return [

@@ -207,12 +207,6 @@ describe('train --layers', () => {
     const dir = tempDir();
     const out = join(dir, 'c.json');
     train(['--data', data, ...SMALL, '--epochs', '1', '--out', out]);
-    for (const args of [['explain', '--model', out, '--data', data]]) {
-      const r = run(args);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/is a layer-list model \(--layers\), which this command does not take yet/);
-    }
     for (const [args, message] of [
       [['--layers', 'conv:2x3'], /^digit-train: --layers: the layers come from --init .*c\.json: give one of the two$/],
       [['--activation', 'tanh'], /^digit-train: --activation: the layers and their activations come from --init .*c\.json \(layers conv:3x3:tanh,/],
