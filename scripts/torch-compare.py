@@ -4,6 +4,7 @@
 Install (PyTorch for Python 3 is a Debian package; nothing comes from PyPI):
 
     apt-get update && apt-get install -y python3-torch
+    apt-get install -y libopenblas0-serial   # recommended: Debian's default BLAS is the slow reference one
 
 Run it with Debian's Python, /usr/bin/python3 (a python3 of its own that comes first on PATH,
 pyenv's for one, does not see Debian's packages):
@@ -262,6 +263,10 @@ def main():
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
+    blas = blas_library()
+    if blas and all("/blas/" in b for b in blas):
+        print("torch-compare: note: Debian's reference BLAS is loaded; PyTorch's f64 convolutions (im2col + gemm) and all dense layers"
+              " run several times slower than with OpenBLAS (apt-get install -y libopenblas0-serial)", file=sys.stderr)
     data = load_mnist(args.data)
     dtypes = {"f64": torch.float64, "f32": torch.float32}
     report = {
@@ -270,7 +275,7 @@ def main():
         "numpy": np.__version__,
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
-        "blas": blas_library(),
+        "blas": blas,
         "cpu": platform.processor() or platform.machine(),
         "loadAverage": list(os.getloadavg()),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

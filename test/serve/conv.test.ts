@@ -17,12 +17,13 @@ const ONE = pngDataUrl(drawnOne(), 280, 280);
 
 let dir: string;
 let model: string;
+let data: string;
 let remove: () => void;
 let s: Served;
 
 beforeAll(async () => {
-  ({ dir, model, remove } = trainedConvModel());
-  s = await startServe([model, '--train-size', '300', '--out', join(dir, 'trained.json')], dir);
+  ({ dir, model, data, remove } = trainedConvModel());
+  s = await startServe([model, '--data', data, '--train-size', '300', '--out', join(dir, 'trained.json')], dir);
 }, 60_000);
 afterAll(async () => {
   if (s && s.running.child.exitCode === null) await s.stop();
@@ -151,13 +152,14 @@ describe('digit-train serve with a conv model', () => {
     const done = await waitForState(s.port, ['done', 'failed']);
     expect(done.message).toMatch(/^done: 1 epochs; saved .*trained\.json$/);
     const out = join(dir, 'trained.json');
-    const cli = run(['--layers', 'conv:2x5,pool:2', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.1', '--batch', '10', '--epochs', '1', '--train-size', '300', '--seed', '1', '--out', join(dir, 'cli.json'), '--json'], { cwd: dir });
+    const cli = run(['--layers', 'conv:2x5,pool:2', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.1', '--batch', '10', '--epochs', '1', '--data', data, '--train-size', '300', '--seed', '1', '--out', join(dir, 'cli.json'), '--json'], { cwd: dir });
     expect(cli.code).toBe(0);
     expect(Array.from(loadAnyModel(out).net.params)).toEqual(Array.from(loadAnyModel(join(dir, 'cli.json')).net.params));
-    // Its epoch's test score (computed in chunks, between answers) is the CLI's.
+    // Its epoch's test score (computed in chunks, between answers) is the CLI's (in one go).
     const epoch = cli.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'epoch');
     expect(done.epochs).toEqual([{ epoch: 1, cost: epoch.trainCost, accuracy: epoch.test.accuracy }]);
-    expect(loadAnyModel(out).meta!.progress.history[0].test!.correct).toBe(epoch.test.correct);
+    expect(loadAnyModel(out).meta!.progress.history[0].test).toMatchObject({ correct: epoch.test.correct, count: 1200 }); // 3 chunks of at most 500
+    expect(loadAnyModel(out).meta!.progress.history[0].test!.cost).toBeCloseTo(epoch.test.cost, 12);
     // Draw with it.
     const used = (await post(s.port, '/api/train/use', {})).json();
     expect(used).toMatchObject({ kind: 'layered', layers: 'conv:2x5:sigmoid,pool:2,dense:10:softmax', source: 'trained here (1 epochs)' });

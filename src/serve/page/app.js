@@ -553,6 +553,7 @@ function showTraining(s) {
   const head = `${net}, η ${s.request.eta}, batch ${s.request.batch}, ${s.trainSize} training images`;
   status.textContent = running ? `${s.state === 'stopping' ? 'stopping' : 'training'}: ${head}; ${where}${acc}` : `${s.message}${acc}`;
   drawCharts();
+  $('train-weights-title').textContent = s.weightShape.unit === 'filter' ? 'First conv layer: its filters forming' : 'First-layer weights forming';
   weightTiles($('train-weights'), s.weights, s.weightShape);
   $('mistakes').replaceChildren(...s.mistakes.map((m) => digitTile(m.pixels, Math.round(Math.sqrt(m.pixels.length)), `${m.label} → ${m.predicted}`)));
 }
