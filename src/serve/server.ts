@@ -22,10 +22,10 @@ import type { Mnist } from '../data/mnist.js';
 import { saveModel, type AnyModel } from '../model/model.js';
 import { describeLayers, isLayered, LayerListError, layoutOfLayers } from '../nn/layered.js';
 import { outputCount } from '../nn/layered-data.js';
-import { StackLayoutError } from '../nn/layout.js';
+import { sizeOf, StackLayoutError } from '../nn/layout.js';
 import { UserError } from '../errors.js';
 import { allowedHosts, checkHost, checkSameOrigin, HttpError, readJson, send, sendError } from './http.js';
-import { answer, cloneAny, drawingBytes, drawingToDigit, firstLayerWeights, layers, oneImage, teach, type AnyNetwork } from './digits.js';
+import { answer, cloneAny, drawingBytes, drawingToDigit, firstLayerWeights, layers, oneImage, teach, type AnyNetwork, type FirstLayer } from './digits.js';
 import { TrainingRun, type TrainRequest } from './training.js';
 import { layerSpecs, parseLayerList } from '../cli/layers.js';
 
@@ -73,9 +73,10 @@ function pageDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'page');
 }
 
-/** Layers, and parameters, a layer list from the page may have (the page runs on the readable engine). */
+/** Layers, parameters, and activations of a mini-batch (batch × the outputs of every layer), a layer list from the page may have (the page runs on the readable engine). */
 export const MAX_PAGE_LAYERS = 12;
 export const MAX_PAGE_PARAMETERS = 5_000_000;
+export const MAX_PAGE_ACTIVATIONS = 20_000_000;
 
 /** Validates a training request from the page; 400 naming the field. */
 export function parseTrainRequest(body: Record<string, unknown>, trainCount: number): TrainRequest {
@@ -103,14 +104,21 @@ function startRun(request: TrainRequest, data: Mnist, out: string): TrainingRun 
   if (!('layers' in request)) return new TrainingRun(request, data, out);
   try {
     const specs = layerSpecs(parseLayerList(request.layers, 'layers'), 'sigmoid', data.classes, 'softmax');
-    const { count } = layoutOfLayers({ channels: 1, height: data.train.rows, width: data.train.cols }, specs); // before anything is allocated
-    if (count > MAX_PAGE_PARAMETERS) throw new HttpError(400, `layers: ${count} parameters; at most ${MAX_PAGE_PARAMETERS} from the page`);
+    const layout = layoutOfLayers({ channels: 1, height: data.train.rows, width: data.train.cols }, specs); // before anything is allocated
+    if (layout.count > MAX_PAGE_PARAMETERS) throw new HttpError(400, `layers: ${layout.count} parameters; at most ${MAX_PAGE_PARAMETERS} from the page`);
+    const activations = request.batch * layout.layers.reduce((n, l) => n + sizeOf(l.output), 0);
+    if (activations > MAX_PAGE_ACTIVATIONS) throw new HttpError(400, `layers, batch: ${activations} activations in a mini-batch of ${request.batch}; at most ${MAX_PAGE_ACTIVATIONS} from the page (fewer filters or a smaller batch)`);
     return new TrainingRun(request, data, out);
   } catch (err) {
     if (err instanceof StackLayoutError || err instanceof LayerListError) throw new HttpError(400, `layers: ${err.message} (the images are ${data.train.rows}x${data.train.cols})`);
     if (err instanceof UserError) throw new HttpError(400, err.message);
     throw err;
   }
+}
+
+/** The first-layer weights as the API sends them: the pictures, and their shape. */
+function weightsField(first: FirstLayer) {
+  return { weights: first.weights, weightShape: { height: first.height, width: first.width, unit: first.unit, units: first.units } };
 }
 
 export async function serve(o: ServeOptions): Promise<Serving> {
@@ -128,7 +136,6 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const nOut = () => outputCount(net);
 
   const describe = () => {
-    const first = firstLayerWeights(net);
     const kind = isLayered(net) ? { kind: 'layered', layers: describeLayers(net.layers), parameters: net.params.length } : { kind: 'mlp', sizes: net.sizes, activation: net.activation };
     return {
       source,
@@ -139,8 +146,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       side: o.side,
       eta: o.eta,
       taught,
-      weights: first.weights,
-      weightShape: { height: first.height, width: first.width, unit: first.unit, units: first.units },
+      ...weightsField(firstLayerWeights(net)),
     };
   };
 
@@ -160,10 +166,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       total: r.points.length,
       points: r.points.slice(Math.max(0, since)),
       epochs: r.epochs,
-      ...(() => {
-        const w = r.weights();
-        return { weights: w.weights, weightShape: { height: w.height, width: w.width, unit: w.unit, units: w.units } };
-      })(),
+      ...weightsField(r.weights()),
       mistakes: r.mistakes,
     };
   };

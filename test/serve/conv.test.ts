@@ -135,6 +135,7 @@ describe('digit-train serve with a conv model', () => {
       [{ layers: 7, epochs: 1, eta: 0.1, batch: 10 }, /^layers: expected a layer list/],
       [{ layers: 'conv:3x5', hidden: [30], epochs: 1, eta: 0.1, batch: 10 }, /^hidden, layers: give one/],
       [{ layers: 'conv:4000x5,dense:2000', epochs: 1, eta: 0.1, batch: 10 }, /^layers: \d+ parameters; at most 5000000 from the page$/],
+      [{ layers: 'conv:1000x1,pool:4', epochs: 1, eta: 0.1, batch: 100 }, /^layers, batch: 83301000 activations in a mini-batch of 100; at most 20000000 from the page/],
     ];
     for (const [body, message] of cases) {
       const r = await post(s.port, '/api/train', body);
