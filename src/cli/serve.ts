@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadMnist } from '../data/mnist.js';
 import { imageSide } from '../model/fit.js';
-import { loadModel, type Model } from '../model/model.js';
+import { loadAnyModel, type AnyModel } from '../model/model.js';
 import { createNetwork } from '../nn/network.js';
 import { Random } from '../nn/random.js';
 import { serve } from '../serve/server.js';
@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
     .description('a page on this machine: draw a digit, see the network answer, teach it, train live')
-    .argument('[model]', "model file (digit-train's or network2.py's JSON); default: the untrained network digit-train --seed 1 starts from")
+    .argument('[model]', "model file (digit-train's, an MLP or a layer list, or network2.py's JSON); default: the untrained network digit-train --seed 1 starts from")
     .allowExcessArguments(false);
   addOptions(cmd, serveOptions);
   cmd.action((model: string | undefined, raw: Record<string, unknown>) => runServe(model, parseOptions(serveOptions, raw)));
@@ -62,10 +62,10 @@ function openBrowser(url: string): void {
 
 async function runServe(file: string | undefined, args: ServeArgs): Promise<void> {
   const c = colorsFor(process.stdout);
-  let model: Model;
+  let model: AnyModel;
   let label: string;
   if (file) {
-    model = loadModel(file);
+    model = loadAnyModel(file); // an MLP or a layer-list (conv) model
     label = file;
     if (resolve(file) === resolve(args.out)) throw new UserError(`--out ${args.out}: is the model being served; a training from the page needs another file`);
   } else {

@@ -4,13 +4,13 @@
  * here by the library (digits.ts, training.ts).
  *
  *   GET  /                 the page (index.html, app.js, style.css: nothing else is served)
- *   GET  /api/model        the network on the pad: sizes, source, first-layer weights
- *   POST /api/predict      {image}: the 28×28 as the network sees it, outputs, hidden activations
+ *   GET  /api/model        the network on the pad: sizes (an MLP) or layers (a layer list), source, first-layer weights
+ *   POST /api/predict      {image}: the 28×28 as the network sees it, outputs, hidden activations (a layer list's feature maps with their shapes)
  *   POST /api/teach        {image, label}: one backprop step on the drawing (on the pad's copy)
  *   POST /api/reset        the pad's network back to the model file's weights
  *   POST /api/save         {name}: the pad's network to a new file beside the model (never over one)
  *   GET  /api/train        the training run: state, points since ?since=N, weights, mistakes
- *   POST /api/train        {hidden, epochs, eta, batch}: start one (one at a time: 409)
+ *   POST /api/train        {hidden | layers, epochs, eta, batch}: start one (one at a time: 409)
  *   POST /api/train/stop   stop it with Ctrl-C's checkpoint
  *   POST /api/train/use    draw with the network the run trained
  */
@@ -19,12 +19,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Mnist } from '../data/mnist.js';
-import { saveModel, type Model } from '../model/model.js';
-import { cloneNetwork, type Network } from '../nn/network.js';
+import { saveModel, type AnyModel } from '../model/model.js';
+import { describeLayers, isLayered, LayerListError, layoutOfLayers } from '../nn/layered.js';
+import { outputCount } from '../nn/layered-data.js';
+import { sizeOf, StackLayoutError } from '../nn/layout.js';
 import { UserError } from '../errors.js';
 import { allowedHosts, checkHost, checkSameOrigin, HttpError, readJson, send, sendError } from './http.js';
-import { answer, drawingBytes, drawingToDigit, firstLayerWeights, layers, oneImage, teach } from './digits.js';
+import { answer, cloneAny, drawingBytes, drawingToDigit, firstLayerWeights, layers, oneImage, teach, type AnyNetwork, type FirstLayer } from './digits.js';
 import { TrainingRun, type TrainRequest } from './training.js';
+import { layerSpecs, parseLayerList } from '../cli/layers.js';
 
 /** The files of the page: URL path → file in page/ and its type. Nothing else is ever read. */
 const PAGE: Record<string, [string, string]> = {
@@ -35,7 +38,7 @@ const PAGE: Record<string, [string, string]> = {
 
 export interface ServeOptions {
   /** The model on the pad, and its file (undefined: an untrained network, `label` says which). */
-  model: Model;
+  model: AnyModel;
   file?: string;
   label: string;
   /** Side of the square images the model takes (28). */
@@ -70,16 +73,52 @@ function pageDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'page');
 }
 
+/** Layers, parameters, and activations of a mini-batch (batch × the outputs of every layer), a layer list from the page may have (the page runs on the readable engine). */
+export const MAX_PAGE_LAYERS = 12;
+export const MAX_PAGE_PARAMETERS = 5_000_000;
+export const MAX_PAGE_ACTIVATIONS = 20_000_000;
+
 /** Validates a training request from the page; 400 naming the field. */
 export function parseTrainRequest(body: Record<string, unknown>, trainCount: number): TrainRequest {
-  const { hidden, epochs, eta, batch } = body;
-  if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > 4 || !hidden.every((h) => isInt(h, 1, 1000))) throw new HttpError(400, 'hidden: expected 1 to 4 layer sizes from 1 to 1000');
+  const { hidden, layers, epochs, eta, batch } = body;
+  if (hidden !== undefined && layers !== undefined) throw new HttpError(400, 'hidden, layers: give one (hidden sizes for an MLP, or a layer list)');
+  if (layers !== undefined) {
+    if (typeof layers !== 'string' || layers.length > 500) throw new HttpError(400, 'layers: expected a layer list such as conv:8x5,pool:2,dense:30');
+    try {
+      if (parseLayerList(layers, 'layers').length > MAX_PAGE_LAYERS) throw new HttpError(400, `layers: at most ${MAX_PAGE_LAYERS} layers from the page`);
+    } catch (err) {
+      if (err instanceof UserError) throw new HttpError(400, err.message);
+      throw err;
+    }
+  } else if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > 4 || !hidden.every((h) => isInt(h, 1, 1000))) throw new HttpError(400, 'hidden: expected 1 to 4 layer sizes from 1 to 1000');
   if (!isInt(epochs, 1, 1000)) throw new HttpError(400, 'epochs: expected a whole number from 1 to 1000');
   if (!isNum(eta, 0, 100)) throw new HttpError(400, 'eta: expected a number above 0, at most 100');
   if (!isInt(batch, 1, Math.min(1000, trainCount))) throw new HttpError(400, `batch: expected a whole number from 1 to ${Math.min(1000, trainCount)}`);
   const seed = body.seed === undefined ? 1 : body.seed;
   if (!isInt(seed, 0, 0xffffffff)) throw new HttpError(400, 'seed: expected a whole number from 0 to 4294967295');
-  return { hidden: hidden as number[], epochs, eta, batch, seed };
+  return layers !== undefined ? { layers: layers as string, epochs, eta, batch, seed } : { hidden: hidden as number[], epochs, eta, batch, seed };
+}
+
+/** The run a request asks for; a layer list that is no network on these images (or too large for the page) is a 400 naming it. */
+function startRun(request: TrainRequest, data: Mnist, out: string): TrainingRun {
+  if (!('layers' in request)) return new TrainingRun(request, data, out);
+  try {
+    const specs = layerSpecs(parseLayerList(request.layers, 'layers'), 'sigmoid', data.classes, 'softmax');
+    const layout = layoutOfLayers({ channels: 1, height: data.train.rows, width: data.train.cols }, specs); // before anything is allocated
+    if (layout.count > MAX_PAGE_PARAMETERS) throw new HttpError(400, `layers: ${layout.count} parameters; at most ${MAX_PAGE_PARAMETERS} from the page`);
+    const activations = request.batch * layout.layers.reduce((n, l) => n + sizeOf(l.output), 0);
+    if (activations > MAX_PAGE_ACTIVATIONS) throw new HttpError(400, `layers, batch: ${activations} activations in a mini-batch of ${request.batch}; at most ${MAX_PAGE_ACTIVATIONS} from the page (fewer filters or a smaller batch)`);
+    return new TrainingRun(request, data, out);
+  } catch (err) {
+    if (err instanceof StackLayoutError || err instanceof LayerListError) throw new HttpError(400, `layers: ${err.message} (the images are ${data.train.rows}x${data.train.cols})`);
+    if (err instanceof UserError) throw new HttpError(400, err.message);
+    throw err;
+  }
+}
+
+/** The first-layer weights as the API sends them: the pictures, and their shape. */
+function weightsField(first: FirstLayer) {
+  return { weights: first.weights, weightShape: { height: first.height, width: first.width, unit: first.unit, units: first.units } };
 }
 
 export async function serve(o: ServeOptions): Promise<Serving> {
@@ -87,27 +126,29 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   for (const [path, [file, type]] of Object.entries(PAGE)) page.set(path, { body: readFileSync(join(pageDir(), file)), type });
 
   const original = o.model.net;
-  let net: Network = cloneNetwork(original);
+  let net: AnyNetwork = cloneAny(original);
   let source = o.label;
   let taught = 0;
   let data: Mnist | null = null;
   let run: TrainingRun | null = null;
   let hosts = new Set<string>();
   const saveDir = o.saveDir ?? (o.file ? dirname(resolve(o.file)) : process.cwd());
-  const nOut = () => net.sizes[net.sizes.length - 1];
+  const nOut = () => outputCount(net);
 
-  const describe = () => ({
-    source,
-    file: o.file ?? null,
-    sizes: net.sizes,
-    activation: net.activation,
-    output: net.output,
-    cost: net.cost,
-    side: o.side,
-    eta: o.eta,
-    taught,
-    weights: firstLayerWeights(net),
-  });
+  const describe = () => {
+    const kind = isLayered(net) ? { kind: 'layered', layers: describeLayers(net.layers), parameters: net.params.length } : { kind: 'mlp', sizes: net.sizes, activation: net.activation };
+    return {
+      source,
+      file: o.file ?? null,
+      ...kind,
+      output: net.output,
+      cost: net.cost,
+      side: o.side,
+      eta: o.eta,
+      taught,
+      ...weightsField(firstLayerWeights(net)),
+    };
+  };
 
   const trainStatus = (since: number) => {
     if (!run) return { state: 'idle', out: o.out };
@@ -125,7 +166,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       total: r.points.length,
       points: r.points.slice(Math.max(0, since)),
       epochs: r.epochs,
-      weights: r.weights(),
+      ...weightsField(r.weights()),
       mistakes: r.mistakes,
     };
   };
@@ -146,7 +187,8 @@ export async function serve(o: ServeOptions): Promise<Serving> {
         const pixels = digitOf(body);
         const set = oneImage(pixels, o.side);
         const a = answer(net, set);
-        return send(res, 200, { pixels: Array.from(pixels), empty: pixels.every((v) => v === 0), ...a, hidden: layers(net, set).hidden });
+        const { hidden, shapes } = layers(net, set);
+        return send(res, 200, { pixels: Array.from(pixels), empty: pixels.every((v) => v === 0), ...a, hidden, shapes });
       }
       case '/api/teach': {
         if (!isInt(body.label, 0, nOut() - 1)) throw new HttpError(400, `label: expected a digit from 0 to ${nOut() - 1}`);
@@ -156,10 +198,11 @@ export async function serve(o: ServeOptions): Promise<Serving> {
         net = lesson.stepped;
         taught++;
         const { stepped: _, ...rest } = lesson;
-        return send(res, 200, { ...rest, pixels: Array.from(pixels), taught, hidden: layers(net, oneImage(pixels, o.side, body.label)).hidden });
+        const { hidden, shapes } = layers(net, oneImage(pixels, o.side, body.label));
+        return send(res, 200, { ...rest, pixels: Array.from(pixels), taught, hidden, shapes });
       }
       case '/api/reset':
-        net = cloneNetwork(original);
+        net = cloneAny(original);
         source = o.label;
         taught = 0;
         return send(res, 200, describe());
@@ -168,7 +211,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
         if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.json$/.test(name)) throw new HttpError(400, 'name: expected a file name such as taught.json (letters, digits, _ . -; ending in .json)');
         const path = join(saveDir, basename(name));
         if (existsSync(path)) throw new HttpError(409, `${name} exists already; choose a new name (a model file is never replaced from the page)`);
-        saveModel(path, { net: cloneNetwork(net), meta: o.model.meta ? { ...o.model.meta, created: new Date().toISOString() } : null });
+        saveModel(path, { net: cloneAny(net), meta: o.model.meta ? { ...o.model.meta, created: new Date().toISOString() } : null } as AnyModel);
         return send(res, 200, { saved: path });
       }
       case '/api/train': {
@@ -182,7 +225,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
           }
         }
         const request = parseTrainRequest(body, data.train.count);
-        run = new TrainingRun(request, data, o.out);
+        run = startRun(request, data, o.out);
         return send(res, 202, trainStatus(0));
       }
       case '/api/train/stop': {
@@ -192,7 +235,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       }
       case '/api/train/use': {
         if (!run) throw new HttpError(409, 'no training has run');
-        net = cloneNetwork(run.net);
+        net = cloneAny(run.net);
         source = `trained here (${run.progress.epoch} epochs${run.progress.batchInEpoch ? ` and ${run.progress.batchInEpoch} mini-batches` : ''})`;
         taught = 0;
         return send(res, 200, describe());

@@ -1,9 +1,11 @@
 /** Shared by the serve tests: a small trained model, the server started as a user starts it, raw HTTP requests to it. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { loadMnist } from '../../src/data/mnist.js';
+import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { run, start, type Running } from '../cli/run.js';
 
 /**
@@ -16,6 +18,39 @@ export function trainedModel(): { dir: string; model: string; remove: () => void
   const r = run(['--epochs', '3', '--train-size', '10000', '--out', model]);
   if (r.code !== 0) throw new Error(`training the test model failed: ${r.stderr}`);
   return { dir, model, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The layer list of trainedConvModel (the output layer, dense:10:softmax, is added by --layers). */
+export const CONV_LAYERS = 'conv:3x5:relu,pool:2';
+
+/**
+ * Real MNIST, cut down: the first `train` training images and the first `test` test images, as
+ * the four IDX files in `dir`. A conv run on the readable engine then spends its time training,
+ * not evaluating 10,000 test images after every epoch.
+ */
+export function smallMnist(dir: string, train: number, test: number): string {
+  const data = loadMnist({ trainSize: train });
+  const put = (name: string, bytes: Uint8Array) => writeFileSync(join(dir, name), bytes);
+  put('train-images-idx3-ubyte', encodeIdxImages(data.train.images, train, 28, 28));
+  put('train-labels-idx1-ubyte', encodeIdxLabels(data.train.labels));
+  put('t10k-images-idx3-ubyte', encodeIdxImages(data.test.images.subarray(0, test * 784), test, 28, 28));
+  put('t10k-labels-idx1-ubyte', encodeIdxLabels(data.test.labels.subarray(0, test)));
+  return dir;
+}
+
+/**
+ * A small conv model: conv 3 filters of 5×5 (relu), max-pool 2, softmax output, one epoch on the
+ * first 600 MNIST training images (about 70 % right on the test images), trained by the CLI as a
+ * user would, on `data`: those 600 and the first 1,200 test images (smallMnist); in a fresh
+ * directory that lives until `remove`.
+ */
+export function trainedConvModel(): { dir: string; model: string; data: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'digit-train-serve-conv-'));
+  const model = join(dir, 'conv.json');
+  const data = smallMnist(mkdtempSync(join(dir, 'mnist-')), 600, 1200);
+  const r = run(['--layers', CONV_LAYERS, '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.1', '--epochs', '1', '--data', data, '--out', model]);
+  if (r.code !== 0) throw new Error(`training the conv test model failed: ${r.stderr}`);
+  return { dir, model, data, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Served {

@@ -59,14 +59,45 @@ function digitTile(pixels, side, caption) {
   return el('div', { class: 'tile' }, c, el('span', { text: caption }));
 }
 
-function weightTiles(box, weights, side) {
+/** Each unit's weights (signed bytes) as a height × width picture: 28×28 for a neuron over the image, k×k for a conv filter. */
+function weightTiles(box, weights, shape) {
   box.replaceChildren(
     ...weights.map((w, j) => {
       const c = el('canvas');
-      paint(c, side, side, w, (v) => diverging(v / 127));
+      paint(c, shape.width, shape.height, w, (v) => diverging(v / 127));
       return el('div', { class: 'tile' }, c, el('span', { text: String(j) }));
     }),
   );
+}
+
+/** A layer's feature maps (channels maps of height × width), grey from the layer's smallest value (black) to its largest (white). */
+function maps(shape, values) {
+  const n = shape.height * shape.width;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const tiles = [];
+  for (let c = 0; c < shape.channels; c++) {
+    const canvas = el('canvas', { class: 'pixels' });
+    paint(canvas, shape.width, shape.height, values.slice(c * n, (c + 1) * n), (v) => grey(hi > lo ? Math.round((255 * (v - lo)) / (hi - lo)) : 0));
+    tiles.push(canvas);
+  }
+  return el(
+    'div',
+    { class: 'maps' },
+    el('span', { class: 'name', text: `${shape.name}: ${shape.channels} × ${shape.height}×${shape.width}` }),
+    el('div', { class: 'map-tiles' }, ...tiles),
+    el('span', { class: 'hint', text: `black ${fmt(lo, 3)}, white ${fmt(hi, 3)}` }),
+  );
+}
+
+/** A layer's activations: feature maps for a conv or pool layer, a strip for a dense one. */
+function hiddenLayer(shape, values) {
+  if (shape.height * shape.width > 1) return maps(shape, values);
+  return strip(`${shape.name} (${values.length})`, values, `mean ${fmt(values.reduce((s, v) => s + v, 0) / values.length, 3)}`);
 }
 
 /** A row of cells, one per value, coloured by sign and size (scaled to the largest |v|). */
@@ -82,12 +113,29 @@ function strip(name, values, note) {
 // The network on the pad
 
 let model = null;
+let trainFormTouched = false; // once the user has changed the training form, a model shown no longer fills it in
 
 function showModel(m) {
   model = m;
-  const arch = `${m.sizes.join('-')} ${m.activation}${m.output !== m.activation ? '/' + m.output : ''}, ${m.cost} cost`;
+  const arch =
+    m.kind === 'layered'
+      ? `layers ${m.layers} (${m.parameters.toLocaleString('en')} parameters), ${m.cost === 'cross-entropy' && m.output === 'softmax' ? 'log-likelihood' : m.cost} cost`
+      : `${m.sizes.join('-')} ${m.activation}${m.output !== m.activation ? '/' + m.output : ''}, ${m.cost} cost`;
   $('model-line').textContent = `${m.source}: ${arch}${m.taught ? `, taught ${m.taught} step${m.taught === 1 ? '' : 's'} here (not saved)` : ''}`;
-  weightTiles($('weights'), m.weights, m.side);
+  const w = m.weightShape;
+  $('weights-title').textContent = w.unit === 'filter' ? 'First conv layer: its filters' : 'First-layer weights';
+  $('weights-hint').textContent =
+    w.unit === 'filter'
+      ? `What each of the first ${m.weights.length} of the ${w.units} filters looks for: its ${w.height}×${w.width} weights (blue positive, red negative, white 0; each scaled to its own largest |w|). The hidden activations above show where in the drawing each one answers.`
+      : `What each hidden neuron looks for: its ${w.height * w.width} input weights as a ${w.height}×${w.width} picture (blue positive, red negative, white 0; each scaled to its own largest |w|).`;
+  weightTiles($('weights'), m.weights, w);
+  // Training from the page: a layer-list model suggests its own layers (without the output layer, which is added).
+  if (m.kind === 'layered' && !trainFormTouched) {
+    $('t-kind').value = 'layers';
+    $('t-layers').value = m.layers.split(',').slice(0, -1).join(',');
+    $('t-eta').value = '0.1';
+    showKind();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,7 +359,7 @@ function showAnswer(r, ticket) {
   verdict.dataset.predicted = String(r.predicted);
   verdict.dataset.ticket = String(ticket);
   barRows($('bars').tBodies[0], r.outputs, r.predicted);
-  $('hidden').replaceChildren(...r.hidden.map((a, l) => strip(`layer ${l + 1} (${a.length})`, a, `mean ${fmt(a.reduce((s, v) => s + v, 0) / a.length, 3)}`)));
+  $('hidden').replaceChildren(...r.hidden.map((a, l) => hiddenLayer(r.shapes[l], a)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +382,7 @@ async function teachIt(label, button) {
     const r = await api('/api/teach', { image: pad.toDataURL('image/png'), label });
     showLesson(r);
     showModel(await api('/api/model'));
-    showAnswer({ pixels: r.pixels, predicted: r.after.predicted, outputs: r.after.outputs, hidden: r.hidden, empty: false }, asked);
+    showAnswer({ pixels: r.pixels, predicted: r.after.predicted, outputs: r.after.outputs, hidden: r.hidden, shapes: r.shapes, empty: false }, asked);
     $('save-status').textContent = '';
   } catch (err) {
     $('save-status').textContent = `error: ${err.message}`;
@@ -344,6 +392,29 @@ async function teachIt(label, button) {
 function showLesson(r) {
   $('lesson').hidden = false;
   const e = r.explanation;
+  // A layer-list model: the step is taken, but the step-by-step account (explain's) is drawn for MLPs only.
+  for (const id of ['lesson-error', 'lesson-chain']) $(id).hidden = !e;
+  $('lesson-note').hidden = !!e;
+  if (e) showAccount(r, e);
+  const tb = $('before-after').tBodies[0];
+  tb.replaceChildren(
+    ...r.before.outputs.map((a, j) => {
+      const cell = (v, top) => {
+        const bar = el('div', { class: 'bar' });
+        bar.style.width = `${Math.max(0, Math.min(1, v)) * 6}rem`;
+        if (top) bar.style.background = 'var(--accent)';
+        return el('td', {}, el('div', { class: 'cell' }, el('span', { text: fmt(v) }), bar));
+      };
+      return el('tr', j === r.label ? { class: 'top' } : {}, el('td', { class: 'j', text: String(j) }), cell(a, j === r.before.predicted), cell(r.after.outputs[j], j === r.after.predicted));
+    }),
+  );
+  $('step-line').textContent = e
+    ? `η = ${r.eta}: every weight and bias p ← p − η·∂C/∂p. Cost on this drawing ${fmt(e.step.exampleCost.before)} → ${fmt(e.step.exampleCost.after)}; a of the ${r.label} output ${fmt(r.before.outputs[r.label])} → ${fmt(r.after.outputs[r.label])}; predicted ${r.before.predicted} → ${r.after.predicted}.`
+    : `η = ${r.eta}: every weight and bias p ← p − η·∂C/∂p (one mini-batch of this drawing). a of the ${r.label} output ${fmt(r.before.outputs[r.label])} → ${fmt(r.after.outputs[r.label])}; predicted ${r.before.predicted} → ${r.after.predicted}.`;
+}
+
+/** Sections 1–3 of a lesson: explain's account of the step (MLPs). */
+function showAccount(r, e) {
   const maxErr = Math.max(...e.outputs.map((o) => Math.abs(o.error)));
   $('wishes').tBodies[0].replaceChildren(
     ...e.outputs.map((o) => {
@@ -362,20 +433,6 @@ function showLesson(r) {
     el('table', {}, el('tbody', {}, ...rows)),
     el('p', { class: 'hint', text: `engine ${fmt(wt.engine, 6)}, finite difference ${fmt(wt.finiteDifference, 6)} (relative difference ${wt.relativeError.toExponential(1)})` }),
   );
-  const tb = $('before-after').tBodies[0];
-  tb.replaceChildren(
-    ...r.before.outputs.map((a, j) => {
-      const cell = (v, top) => {
-        const bar = el('div', { class: 'bar' });
-        bar.style.width = `${Math.max(0, Math.min(1, v)) * 6}rem`;
-        if (top) bar.style.background = 'var(--accent)';
-        return el('td', {}, el('div', { class: 'cell' }, el('span', { text: fmt(v) }), bar));
-      };
-      return el('tr', j === r.label ? { class: 'top' } : {}, el('td', { class: 'j', text: String(j) }), cell(a, j === r.before.predicted), cell(r.after.outputs[j], j === r.after.predicted));
-    }),
-  );
-  const s = e.step;
-  $('step-line').textContent = `η = ${r.eta}: every weight and bias p ← p − η·∂C/∂p. Cost on this drawing ${fmt(s.exampleCost.before)} → ${fmt(s.exampleCost.after)}; a of the ${r.label} output ${fmt(r.before.outputs[r.label])} → ${fmt(r.after.outputs[r.label])}; predicted ${r.before.predicted} → ${r.after.predicted}.`;
 }
 
 $('reset').addEventListener('click', async () => {
@@ -492,10 +549,12 @@ function showTraining(s) {
   const last = points[points.length - 1];
   const where = `epoch ${Math.min(s.epoch + 1, s.lastEpoch)} of ${s.lastEpoch}, mini-batch ${s.batchInEpoch} of ${s.batchesPerEpoch}`;
   const acc = last ? `; accuracy on the first 1,000 test images ${(100 * last.accuracy).toFixed(1)}%` : '';
-  const head = `${s.request.hidden.join(',')} hidden, η ${s.request.eta}, batch ${s.request.batch}, ${s.trainSize} training images`;
+  const net = s.request.layers !== undefined ? `layers ${s.request.layers} (softmax, log-likelihood)` : `${s.request.hidden.join(',')} hidden`;
+  const head = `${net}, η ${s.request.eta}, batch ${s.request.batch}, ${s.trainSize} training images`;
   status.textContent = running ? `${s.state === 'stopping' ? 'stopping' : 'training'}: ${head}; ${where}${acc}` : `${s.message}${acc}`;
   drawCharts();
-  weightTiles($('train-weights'), s.weights, model ? model.side : 28);
+  $('train-weights-title').textContent = s.weightShape.unit === 'filter' ? 'First conv layer: its filters forming' : 'First-layer weights forming';
+  weightTiles($('train-weights'), s.weights, s.weightShape);
   $('mistakes').replaceChildren(...s.mistakes.map((m) => digitTile(m.pixels, Math.round(Math.sqrt(m.pixels.length)), `${m.label} → ${m.predicted}`)));
 }
 
@@ -511,10 +570,19 @@ async function poll() {
   }
 }
 
+// The network a run trains: an MLP of hidden sizes, or a layer list (conv).
+function showKind() {
+  const layers = $('t-kind').value === 'layers';
+  $('t-hidden-label').hidden = layers;
+  $('t-layers-label').hidden = !layers;
+}
+$('t-kind').addEventListener('change', showKind);
+for (const id of ['t-kind', 't-hidden', 't-layers', 't-eta']) $(id).addEventListener('input', () => (trainFormTouched = true));
+
 $('train-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  const hidden = $('t-hidden').value.split(',').map((v) => Number(v.trim()));
-  const body = { hidden, epochs: Number($('t-epochs').value), eta: Number($('t-eta').value), batch: Number($('t-batch').value) };
+  const settings = { epochs: Number($('t-epochs').value), eta: Number($('t-eta').value), batch: Number($('t-batch').value) };
+  const body = $('t-kind').value === 'layers' ? { layers: $('t-layers').value.trim(), ...settings } : { hidden: $('t-hidden').value.split(',').map((v) => Number(v.trim())), ...settings };
   try {
     $('start').disabled = true;
     const s = await api('/api/train', body);
