@@ -182,7 +182,7 @@ def ours_command(args, batch, images, data_dir, out):
         args.node, os.path.join(ROOT, "bin", "digit-train.js"), "train",
         "--layers", layer_list(args.activation), "--output", "softmax", "--cost", "cross-entropy",
         "--eta", str(args.eta), "--batch", str(batch), "--epochs", "1", "--train-size", str(images),
-        "--seed", str(args.seed), "--data", data_dir, "--out", out, "--json",
+        "--seed", str(args.seed), "--data", data_dir, "--out", out, "--json", "--threads", str(args.ours_threads),
     ]
 
 
@@ -248,6 +248,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="timed runs per workload; the median is reported (default 3)")
     ap.add_argument("--warmup", type=int, default=5, help="mini-batches before timing (default 5)")
     ap.add_argument("--ours", action="store_true", help="also time digit-train's CLI, interleaved, and report PyTorch/ours")
+    ap.add_argument("--ours-threads", choices=("1", "2", "auto"), default="1", help="--threads of our CLI (default 1: one thread each)")
     ap.add_argument("--node", default="node", help="node binary for --ours (default: node on PATH)")
     ap.add_argument("--accuracy-epochs", type=int, default=0, help="instead of timing: train this many epochs and report the test (and validation) accuracy")
     ap.add_argument("--train-size", type=int, default=TRAIN_COUNT, help="with --accuracy-epochs: train on the first n images (default 50000)")
