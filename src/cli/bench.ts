@@ -10,7 +10,7 @@ import { VERSION } from '../version.js';
 import { dataOption, stepSummary } from './common.js';
 import { githubActionBenchmark } from '../bench/github.js';
 import { markdownTable } from '../ci/step-summary.js';
-import { layerSpecs, parseLayerList } from './layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 export const BENCH_FORMATS = ['table', 'json', 'github-action-benchmark'] as const;

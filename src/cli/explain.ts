@@ -11,7 +11,7 @@ import { explainLayered } from '../explain/layered.js';
 import { createLayered, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
 import { StackLayoutError } from '../nn/layout.js';
 import { renderLayeredExplanation } from '../ui/explain-layered.js';
-import { layerSpecs, parseLayerList } from './layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 import type { DigitSet } from '../data/dataset.js';
 import { EXPLAIN_BATCH, EXPLAIN_ETA, EXPLAIN_TOP, explain } from '../explain/explain.js';
 import { explainChain } from '../explain/chain.js';

@@ -13,7 +13,7 @@ import { createWorkspace } from '../nn/workspace.js';
 import { createLayered, createLayeredWorkspace, describeLayers, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
 import { differenceStep, gradientCheckLayered } from '../nn/layered-gradcheck.js';
 import { StackLayoutError } from '../nn/layout.js';
-import { layerSpecs, parseLayerList } from './layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 import { checkModelFits, datasetName } from '../model/fit.js';
 import { loadAnyModel } from '../model/model.js';
 import { colorsFor } from '../ui/terminal.js';

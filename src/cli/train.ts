@@ -13,7 +13,7 @@ import { ACTIVATIONS, COSTS, OUTPUTS, type Activation, type Cost, type OutputAct
 import { allocateNetwork, createNetwork, INITS, type Init, type Network } from '../nn/network.js';
 import { cloneLayered, createLayered, describeLayers, isLayered, LayerListError, type LayeredNetwork } from '../nn/layered.js';
 import { StackLayoutError } from '../nn/layout.js';
-import { layerSpecs, parseLayerList } from './layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type EpochRecord, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { checkModelFits, datasetName } from '../model/fit.js';

@@ -27,7 +27,7 @@ import { UserError } from '../errors.js';
 import { allowedHosts, checkHost, checkSameOrigin, HttpError, readJson, send, sendError } from './http.js';
 import { answer, cloneAny, drawingBytes, drawingToDigit, firstLayerWeights, layers, oneImage, teach, type AnyNetwork, type FirstLayer } from './digits.js';
 import { TrainingRun, type TrainRequest } from './training.js';
-import { layerSpecs, parseLayerList } from '../cli/layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 
 /** The files of the page: URL path → file in page/ and its type. Nothing else is ever read. */
 const PAGE: Record<string, [string, string]> = {

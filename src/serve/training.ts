@@ -24,7 +24,7 @@ import { predictSet } from '../nn/metrics.js';
 import { createNetwork, type Network } from '../nn/network.js';
 import { createLayered, createLayeredWorkspace, isLayered, type LayeredNetwork } from '../nn/layered.js';
 import { evaluateSet } from '../nn/layered-data.js';
-import { layerSpecs, parseLayerList } from '../cli/layers.js';
+import { layerSpecs, parseLayerList } from '../model/layer-list.js';
 import { Random } from '../nn/random.js';
 import { DEFAULT_TRAIN_OPTIONS, newProgress, NonFiniteError, Trainer, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { VERSION } from '../version.js';

@@ -1,5 +1,6 @@
 /**
- * The --layers option: a network as a comma-separated list of layers, input to output; the
+ * A network as a comma-separated list of layers, input to output (the --layers option of train,
+ * bench, gradcheck, explain and the serve page); the
  * output layer (one unit per class, --output's activation) is added at the end.
  *
  *   conv:FxK[:f]    F filters of K×K (stride 1, no padding), activation f (default --activation)
