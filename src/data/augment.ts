@@ -21,8 +21,12 @@
  * Everything is allocated once, in the constructor (the kernel, the two fields, one row of
  * scratch): distorting an image allocates nothing.
  */
-import type { Random } from '../nn/random.js';
 import { PIXEL, type DigitSet } from './dataset.js';
+
+/** What the distortions draw from: uniform numbers in [0, 1) (the project's seeded generator, nn/random.ts). */
+export interface Uniform {
+  next(): number;
+}
 
 export interface ElasticOptions {
   /** Scale of the displacements, in pixels (0: the image unchanged). */
@@ -75,7 +79,7 @@ export class ElasticDistortion {
   }
 
   /** Draws a new field into dx, dy: uniform in [−1, 1] per pixel, smoothed, times α. */
-  drawField(rng: Random): void {
+  drawField(rng: Uniform): void {
     const { dx, dy } = this;
     for (let i = 0; i < dx.length; i++) dx[i] = 2 * rng.next() - 1;
     for (let i = 0; i < dy.length; i++) dy[i] = 2 * rng.next() - 1;
@@ -138,7 +142,7 @@ export class ElasticDistortion {
   }
 
   /** Image e of `set`, shifted by (sx, sy) and distorted by a new field from `rng`, into out from `at`. */
-  apply(set: DigitSet, e: number, out: Float64Array, at: number, rng: Random, sx = 0, sy = 0): void {
+  apply(set: DigitSet, e: number, out: Float64Array, at: number, rng: Uniform, sx = 0, sy = 0): void {
     if (set.rows !== this.rows || set.cols !== this.cols) throw new RangeError(`the distortion is for ${this.rows}×${this.cols} images, ${set.name} has ${set.rows}×${set.cols}`);
     this.drawField(rng);
     this.warp(set.images, e * set.inputSize, out, at, sx, sy);
