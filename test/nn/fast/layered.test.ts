@@ -3,7 +3,7 @@ import { convBackward, convForward, type ConvDims } from '../../../src/nn/layers
 import { poolBackward, poolForward, type PoolDims } from '../../../src/nn/layers/pool.js';
 import { denseBackwardRows, denseForward } from '../../../src/nn/layers/dense.js';
 import { opsFor } from '../../../src/nn/fast/layered.js';
-import { cloneLayered, createLayered, type LayerOps, type LayerSpec } from '../../../src/nn/layered.js';
+import { cloneLayered, createLayered, readableOps, type LayerOps, type LayerSpec } from '../../../src/nn/layered.js';
 import { Random } from '../../../src/nn/random.js';
 import type { Cost } from '../../../src/nn/functions.js';
 import { createFastMemory } from '../../../src/nn/fast/wasm.js';
@@ -172,4 +172,18 @@ describe('training a layer list on the WebAssembly kernels is the readable train
       expect(engine.threads).toBe(1);
     });
   }
+});
+
+describe('which loops a layer list runs on', () => {
+  it('the WebAssembly kernels by default where SIMD runs (the parameters move into their memory), the readable loops when asked', () => {
+    const net = createLayered({ input: { channels: 1, height: 8, width: 8 }, layers: [{ kind: 'conv', filters: 2, size: 3, activation: 'relu' }, { kind: 'dense', units: 3, activation: 'softmax' }], cost: 'cross-entropy' }, new Random(2));
+    const before = net.params;
+    const engine = new LayeredEngine(net, 4, false);
+    expect(engine.ws.ops).not.toBe(readableOps);
+    expect(engine.ws.ops.convForward).not.toBe(convForward);
+    expect(net.params.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(net.params)).toEqual(Array.from(before)); // the same values, moved
+    const plain = new LayeredEngine(cloneLayered(net), 4, false, 0, 'typescript');
+    expect(plain.ws.ops).toBe(readableOps);
+  });
 });
