@@ -160,9 +160,9 @@ describe.skipIf(!CHROMIUM)('the serve page with a conv model in headless Chromiu
     expect(await page.$eval('#t-kind', (e) => (e as HTMLSelectElement).value)).toBe('layers');
     expect(await page.$eval('#t-layers', (e) => (e as HTMLInputElement).value)).toBe(CONV_LAYERS);
     expect(await page.$eval('#t-hidden-label', (e) => (e as HTMLElement).hidden)).toBe(true);
-    await page.$eval('#t-epochs', (e) => ((e as HTMLInputElement).value = '50'));
+    await page.$eval('#t-epochs', (e) => ((e as HTMLInputElement).value = '1000')); // still running when stopped: an epoch of 300 images takes milliseconds
     await page.click('#start');
-    await page.waitForFunction(() => /^training: layers conv:3x5:relu,pool:2 \(softmax, log-likelihood\), η 0\.1, batch 10, 300 training images; epoch \d+ of 50, mini-batch [1-9]/.test(document.getElementById('train-status')!.textContent!), { timeout: 20_000 });
+    await page.waitForFunction(() => /^training: layers conv:3x5:relu,pool:2 \(softmax, log-likelihood\), η 0\.1, batch 10, 300 training images; epoch \d+ of 1000, mini-batch \d+ of 30/.test(document.getElementById('train-status')!.textContent!), { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelectorAll('#train-weights canvas').length === 3);
     expect(await page.$eval('#train-weights-title', (e) => e.textContent)).toBe('First conv layer: its filters forming');
     await page.click('#stop');
