@@ -20,21 +20,28 @@ export class ThreadChooser {
     private readonly period = 2000,
   ) {}
 
-  /** Runs one step (a mini-batch), timing it when it is part of a probe. */
-  run<T>(step: () => T): T {
+  private t = 0;
+  private timing = false;
+
+  /** Before a step (a mini-batch): during a probe, sets the threads and starts the clock. */
+  begin(): void {
+    const k = this.n % this.period;
+    this.timing = k < this.probe;
+    if (!this.timing) return;
+    this.engine.threads = k % 2 === 0 ? 2 : 1;
+    this.t = performance.now();
+  }
+
+  /** After the step: during a probe, adds its time to its setting's; at the probe's end keeps the faster. */
+  end(): void {
     const k = this.n++ % this.period;
-    if (k >= this.probe) return step();
-    const both = k % 2 === 0;
-    this.engine.threads = both ? 2 : 1;
-    const t = performance.now();
-    const result = step();
-    const dt = performance.now() - t;
-    if (both) this.two += dt;
+    if (!this.timing) return;
+    const dt = performance.now() - this.t;
+    if (k % 2 === 0) this.two += dt;
     else this.one += dt;
     if (k === this.probe - 1) {
       this.engine.threads = this.two < this.one ? 2 : 1;
       this.one = this.two = 0;
     }
-    return result;
   }
 }

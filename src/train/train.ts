@@ -187,8 +187,7 @@ export class Trainer {
     if (isLayered(net)) {
       const second = threads !== 1 && net.layers.some((l) => l.kind === 'conv') && availableParallelism() > 1;
       this.layered = new LayeredEngine(net, options.batch, options.momentum !== 0, augment.shift, undefined, second);
-      if (!this.layered.canUseTwoThreads) this.layered.threads = 1;
-      else if (threads === 'auto') this.chooser = new ThreadChooser(this.layered);
+      if (this.layered.canUseTwoThreads && threads === 'auto') this.chooser = new ThreadChooser(this.layered);
       if (velocity) this.layered.velocity.set(velocity);
       if (augment.elastic && augment.elastic.alpha > 0) this.layered.elastic = new ElasticDistortion(data.train.rows, data.train.cols, augment.elastic);
       progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
@@ -253,7 +252,9 @@ export class Trainer {
       const size = Math.min(m, n - start);
       let c: number;
       if (layered) {
-        c = this.chooser ? this.chooser.run(() => layered.step(train, order, start, size, step, noise!)) : layered.step(train, order, start, size, step, noise!);
+        this.chooser?.begin();
+        c = layered.step(train, order, start, size, step, noise!);
+        this.chooser?.end();
         progress.noiseState = noise!.state;
       } else c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);

@@ -4,27 +4,16 @@
  * eval / predict / info / gradcheck on conv models, and one clear line from the commands that do
  * not take them yet.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeDataDir } from '../helpers.js';
-import { run, start } from './run.js';
+import { run, start, readModel, runState, trainOk } from './run.js';
 
-const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+const read = readModel;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function train(args: string[]): void {
-  const r = run([...args, '--json']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-}
-
-/** What must not depend on whether a run was interrupted (no clocks). */
-function state(doc: any) {
-  const { progress, velocity, options, network } = doc.digitTrain;
-  const { epochTrainSeconds: _t, history, ...rest } = progress;
-  return { network, velocity, options, progress: rest, history: history.map(({ trainSeconds: _a, evalSeconds: _b, ...r }: any) => r) };
-}
+const train = trainOk;
+const state = runState;
 
 // 6×6 images: conv 3×3 → 4×4, pool 2 → 2×2
 const SMALL = ['--layers', 'conv:3x3:tanh,pool:2,dropout:0.3,dense:6:relu', '--output', 'softmax', '--cost', 'cross-entropy', '--eta', '0.2'];

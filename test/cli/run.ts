@@ -1,5 +1,7 @@
 /** Runs bin/digit-train as a user would (compiled by `npm test`'s pretest build). */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/digit-train.js', import.meta.url));
@@ -52,4 +54,21 @@ export async function start(args: string[], opts: { cwd?: string } = {}): Promis
       void exit.then(() => (pattern.test(out) ? resolve() : reject(new Error(`exited before ${pattern}; stdout: ${out}; stderr: ${err}`))));
     });
   return { child, stdout: () => out, stderr: () => err, waitFor, exit };
+}
+
+/** A model file, parsed. */
+export const readModel = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** Trains with `args` (--json added): expects exit 0 and nothing on stderr. */
+export function trainOk(args: string[]): void {
+  const r = run([...args, '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
+
+/** What of a model file must not depend on whether a run was interrupted (no clocks). */
+export function runState(doc: any) {
+  const { progress, velocity, options, network } = doc.digitTrain;
+  const { epochTrainSeconds: _t, history, ...rest } = progress;
+  return { network, velocity, options, progress: rest, history: history.map(({ trainSeconds: _a, evalSeconds: _b, ...r }: any) => r) };
 }

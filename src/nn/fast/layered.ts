@@ -44,27 +44,28 @@ export function opsFor(mem: FastMemory, use: ThreadUse = { thread: null, split: 
   const mine = (w: Float64Array) => {
     if (w.buffer !== buffer) throw new Error('a layer-list network was given new parameters outside the kernels\' memory of its workspace');
   };
-  /** Runs kernel `op` over 0 … n: the first half on the worker, the rest here (or all here). */
-  const shared = (op: number, run: (lo: number, hi: number) => void, args: number[], n: number) => {
-    const t = use.thread;
-    if (!use.split || t === null || n < 2) return run(0, n);
-    const half = n >> 1;
-    t.start(op, [...args, 0, half]);
-    run(half, n);
-    t.finish();
-  };
+  /** Where this thread's share of 0 … n starts: n/2 when the worker takes the first half, else 0 (all here). */
+  const mineFrom = (n: number) => (use.split && use.thread !== null && n >= 2 ? n >> 1 : 0);
   return {
     convForward(w, b, a, z, m, d: ConvDims) {
       mine(w);
-      const args = [w.byteOffset, b.byteOffset, a.byteOffset, z.byteOffset, m, d.channels, d.height, d.width, d.filters, d.size];
-      shared(THREAD_OPS.convForward, (f0, f1) => k.convForward(args[0], args[1], args[2], args[3], m, d.channels, d.height, d.width, d.filters, d.size, f0, f1), args, d.filters);
+      const { channels: C, height: H, width: W, filters: F, size: s } = d;
+      const half = mineFrom(F);
+      if (half) use.thread!.start(THREAD_OPS.convForward, w.byteOffset, b.byteOffset, a.byteOffset, z.byteOffset, m, C, H, W, F, s, 0, half);
+      k.convForward(w.byteOffset, b.byteOffset, a.byteOffset, z.byteOffset, m, C, H, W, F, s, half, F);
+      if (half) use.thread!.finish();
     },
     convBackward(w, a, delta, nablaW, nablaB, dA, m, d: ConvDims) {
-      const args = [a.byteOffset, delta.byteOffset, nablaW.byteOffset, nablaB.byteOffset, m, d.channels, d.height, d.width, d.filters, d.size];
-      shared(THREAD_OPS.convBackwardParams, (f0, f1) => k.convBackwardParams(args[0], args[1], args[2], args[3], m, d.channels, d.height, d.width, d.filters, d.size, f0, f1), args, d.filters);
+      const { channels: C, height: H, width: W, filters: F, size: s } = d;
+      const half = mineFrom(F);
+      if (half) use.thread!.start(THREAD_OPS.convBackwardParams, a.byteOffset, delta.byteOffset, nablaW.byteOffset, nablaB.byteOffset, m, C, H, W, F, s, 0, half);
+      k.convBackwardParams(a.byteOffset, delta.byteOffset, nablaW.byteOffset, nablaB.byteOffset, m, C, H, W, F, s, half, F);
+      if (half) use.thread!.finish();
       if (dA === null) return;
-      const argsIn = [w.byteOffset, delta.byteOffset, dA.byteOffset, m, d.channels, d.height, d.width, d.filters, d.size];
-      shared(THREAD_OPS.convBackwardInput, (c0, c1) => k.convBackwardInput(argsIn[0], argsIn[1], argsIn[2], m, d.channels, d.height, d.width, d.filters, d.size, c0, c1), argsIn, d.channels);
+      const cHalf = mineFrom(C);
+      if (cHalf) use.thread!.start(THREAD_OPS.convBackwardInput, w.byteOffset, delta.byteOffset, dA.byteOffset, m, C, H, W, F, s, 0, cHalf, 0);
+      k.convBackwardInput(w.byteOffset, delta.byteOffset, dA.byteOffset, m, C, H, W, F, s, cHalf, C);
+      if (cHalf) use.thread!.finish();
     },
     poolForward(a, out, argmax, m, d: PoolDims) {
       k.poolForward(a.byteOffset, out.byteOffset, argmax.byteOffset, m, d.channels, d.height, d.width, d.size);

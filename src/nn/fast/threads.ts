@@ -53,11 +53,22 @@ export class KernelThread {
     this.worker.unref(); // a forgotten thread never keeps the process alive
   }
 
-  /** Starts kernel `op` on the worker with up to 12 integer arguments. */
-  start(op: number, args: readonly number[]): void {
+  /** Starts kernel `op` on the worker with its 12 integer arguments (no array made per call). */
+  start(op: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number): void {
     const { ctl } = this;
     ctl[2] = op;
-    for (let i = 0; i < args.length; i++) ctl[3 + i] = args[i];
+    ctl[3] = a0;
+    ctl[4] = a1;
+    ctl[5] = a2;
+    ctl[6] = a3;
+    ctl[7] = a4;
+    ctl[8] = a5;
+    ctl[9] = a6;
+    ctl[10] = a7;
+    ctl[11] = a8;
+    ctl[12] = a9;
+    ctl[13] = a10;
+    ctl[14] = a11;
     this.job = (this.job + 1) & 0x3fffffff;
     Atomics.store(ctl, 0, this.job);
     Atomics.notify(ctl, 0);
