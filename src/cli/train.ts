@@ -53,7 +53,7 @@ export const trainOptions = {
   cost: { flags: '--cost <c>', description: 'cost: quadratic ½Σ(a−y)², or cross-entropy (log-likelihood with softmax)', default: 'quadratic', choices: COSTS },
   init: {
     flags: '--init <scheme|FILE>',
-    description: 'initial weights: normal N(0,1) (network.py), scaled N(0,1/n_in) (network2.py; He N(0,2/n_in) for relu), or a model file to start from',
+    description: 'initial weights: normal N(0,1) (network.py), scaled N(0,1/n_in) (network2.py; He N(0,2/n_in) for relu) with N(0,1) biases, he: the weights of scaled with biases 0, or a model file to start from',
     defaultText: 'normal for sigmoid+quadratic, else scaled',
     parse: parsers.text,
   },

@@ -136,11 +136,12 @@ function fanIn(s: StackShape): number {
  * stored (a conv layer's w[f][c][p][q], a dense layer's W input-major), which is not network.py's
  * row-by-row order: `--layers dense:30` starts from another network than `--hidden 30` with the
  * same seed. Normal N(0, 1) everywhere, or scaled: weights N(0, 1/n_in) (He N(0, 2/n_in) before a
- * ReLU), n_in the inputs of one unit (C·k² for a filter), biases N(0, 1).
+ * ReLU), n_in the inputs of one unit (C·k² for a filter), biases N(0, 1); or he: the weights
+ * of scaled and biases 0 (none drawn).
  */
 export function initializeLayered(net: LayeredNetwork, rng: Random, init: Init = 'scaled'): void {
   const { layers } = net.layout;
-  for (let i = 0; i < layers.length; i++) for (let j = 0; j < net.b[i].length; j++) net.b[i][j] = rng.gauss();
+  for (let i = 0; i < layers.length; i++) for (let j = 0; j < net.b[i].length; j++) net.b[i][j] = init === 'he' ? 0 : rng.gauss();
   for (let i = 0; i < layers.length; i++) {
     const spec = net.layers[i];
     const relu = (spec.kind === 'conv' || spec.kind === 'dense') && spec.activation === 'relu';

@@ -46,7 +46,7 @@ export interface Network extends NetworkConfig {
   b: Float64Array[];
 }
 
-export const INITS = ['normal', 'scaled'] as const;
+export const INITS = ['normal', 'scaled', 'he'] as const;
 export type Init = (typeof INITS)[number];
 
 /** A network with every parameter 0 (fill it with `initialize` or from a model file). */
@@ -69,11 +69,13 @@ export function adoptParameters(net: Network, params: Float64Array): void {
  * same network.
  * - normal: every weight and bias ~ N(0, 1) (network.py).
  * - scaled: weights ~ N(0, 1/n_in) (network2.py), N(0, 2/n_in) for ReLU layers (He); biases ~ N(0, 1).
+ * - he: the weights of scaled, biases 0 (He et al. 2015; no biases are drawn). A ReLU unit
+ *   whose bias starts at −1 or −2 is silent for most inputs; with 0 every unit starts alive.
  */
 export function initialize(net: Network, rng: Random, init: Init = 'normal'): void {
   const { layers } = net.layout;
   const L = layers.length;
-  for (let l = 0; l < L; l++) for (let j = 0; j < layers[l].nOut; j++) net.b[l][j] = rng.gauss();
+  for (let l = 0; l < L; l++) for (let j = 0; j < layers[l].nOut; j++) net.b[l][j] = init === 'he' ? 0 : rng.gauss();
   for (let l = 0; l < L; l++) {
     const { nIn, nOut } = layers[l];
     const relu = net.activation === 'relu' && l < L - 1;

@@ -41,6 +41,20 @@ describe('train --layers', () => {
     expect(typeof doc.digitTrain.progress.noiseState).toBe('number');
   });
 
+  it('--init he starts every bias at 0 (the file says he); --init scaled does not', () => {
+    const dir = tempDir();
+    const data = ['--data', writeDataDir(), ...SMALL, '--eta', '1e-12', '--epochs', '1'];
+    train([...data, '--init', 'he', '--out', join(dir, 'he.json')]);
+    train([...data, '--init', 'scaled', '--out', join(dir, 's.json')]);
+    const he = read(join(dir, 'he.json')).digitTrain;
+    const scaled = read(join(dir, 's.json')).digitTrain;
+    expect(he.init).toBe('he');
+    // conv biases are parameters 27..29 (3 filters of 3×3 first); after one step of η 1e-12 they are still ~0
+    const bias = (d: any) => d.network.parameters.slice(27, 30);
+    expect(bias(he).every((b: number) => Math.abs(b) < 1e-9)).toBe(true);
+    expect(bias(scaled).some((b: number) => Math.abs(b) > 0.05)).toBe(true);
+  });
+
   it('an MLP (--hidden) file stays as before: no network section, no noise state', () => {
     const dir = tempDir();
     const out = join(dir, 'm.json');

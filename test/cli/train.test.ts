@@ -147,8 +147,8 @@ describe('digit-train (train) as a user runs it', () => {
     [['--hidden', '0'], /^digit-train: --hidden: "0" is not a comma-separated list of layer sizes/],
     [['--data', '/nonexistent/dir'], /^digit-train: \/nonexistent\/dir: data directory does not exist$/],
     [['--out', '/nonexistent/dir/m.json'], /^digit-train: --out \/nonexistent\/dir\/m\.json: directory \/nonexistent\/dir does not exist$/],
-    [['--init', '/nonexistent/m.json'], /^digit-train: --init \/nonexistent\/m\.json: not one of normal, scaled, and no such model file$/],
-    [['--init', 'foo'], /^digit-train: --init foo: not one of normal, scaled, and no such model file$/],
+    [['--init', '/nonexistent/m.json'], /^digit-train: --init \/nonexistent\/m\.json: not one of normal, scaled, he, and no such model file$/],
+    [['--init', 'foo'], /^digit-train: --init foo: not one of normal, scaled, he, and no such model file$/],
   ];
   for (const [args, message] of bad) {
     it(`rejects ${args.join(' ')}: exit 2, one line, no file`, () => {

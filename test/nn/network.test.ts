@@ -142,3 +142,27 @@ describe('one SGD step', () => {
     expect(net.b[1][0]).toBeCloseTo(expected.b2 - eta * gb2, 15);
   });
 });
+
+describe('initial parameters', () => {
+  /** Mean and variance of the values. */
+  function moments(v: Float64Array): [number, number] {
+    let s = 0;
+    for (const x of v) s += x;
+    const mean = s / v.length;
+    let q = 0;
+    for (const x of v) q += (x - mean) ** 2;
+    return [mean, q / v.length];
+  }
+  it('normal: N(0, 1) everywhere; scaled: weights N(0, 1/n_in), He N(0, 2/n_in) before ReLU, biases N(0, 1); he: those weights, biases 0', () => {
+    const config = { sizes: [400, 300, 10], output: 'softmax' as const, cost: 'cross-entropy' as const };
+    const normal = createNetwork({ ...config, activation: 'relu' }, new Random(1), 'normal');
+    const scaled = createNetwork({ ...config, activation: 'sigmoid' }, new Random(1), 'scaled');
+    const he = createNetwork({ ...config, activation: 'relu' }, new Random(1), 'he');
+    expect(moments(normal.W[0])[1]).toBeCloseTo(1, 1);
+    expect(moments(scaled.W[0])[1] * 400).toBeCloseTo(1, 1);
+    expect(moments(he.W[0])[1] * 400).toBeCloseTo(2, 1);
+    expect(moments(he.W[1])[1] * 300).toBeCloseTo(1, 1); // the output layer is no ReLU
+    expect(moments(scaled.b[0])[1]).toBeGreaterThan(0.8);
+    expect([...he.b[0], ...he.b[1]].every((b) => Object.is(b, 0))).toBe(true);
+  });
+});

@@ -142,6 +142,17 @@ describe('layer lists: SGD step, layout and errors', () => {
     expect(net.params.length).toBe(500 + 20 + 288000 + 100 + 1000 + 10);
   });
 
+  it('init he: every bias 0, the weights of each filter N(0, 2/(C·k²)) before a ReLU', () => {
+    const config = { input: { channels: 1, height: 28, width: 28 }, layers: [conv(20, 5, 'relu'), pool(2), conv(40, 5, 'relu'), dense(10, 'softmax')], cost: 'cross-entropy' as const };
+    const net = createLayered(config, new Random(3), 'he');
+    const scaled = createLayered(config, new Random(3), 'scaled');
+    expect(net.b.every((b) => b.every((x) => Object.is(x, 0)))).toBe(true);
+    expect(scaled.b[0].some((x) => Math.abs(x) > 0.3)).toBe(true);
+    const variance = (w: Float64Array) => w.reduce((s, x) => s + x * x, 0) / w.length;
+    expect(variance(net.W[2]) * 20 * 25).toBeCloseTo(2, 0);
+    expect(variance(net.W[2]) * 20 * 25).toBeGreaterThan(1.7);
+  });
+
   it('lists that are no network throw typed errors', () => {
     const make = (layers: LayerSpec[]) => () => allocateLayered({ input, layers, cost: 'cross-entropy' });
     expect(make([conv(2, 3)])).toThrow(LayerListError); // no dense output layer
