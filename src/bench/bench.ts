@@ -21,7 +21,7 @@ export interface Workload {
   /** 784-hidden-10 sigmoid MLP (network.py's), unless `layers` is given. */
   hidden: number;
   batch: number;
-  /** A layer-list network instead (a conv network: softmax output, log-likelihood cost), on `threads` threads. */
+  /** A layer-list network instead (a conv network: softmax output, log-likelihood cost). With `threads` 2, the conv layers (or a wide MLP's first layer) are shared with a second thread. */
   layers?: LayerSpec[];
   threads?: 1 | 2;
 }
@@ -29,7 +29,7 @@ export interface Workload {
 /** A workload's name in tables and in --baseline comparisons. */
 export function workloadName(w: Workload): string {
   if (w.layers) return `${describeLayers(w.layers)} batch ${w.batch}, ${w.threads ?? 1} thread${w.threads === 2 ? 's' : ''}`;
-  return `784-${w.hidden}-10 batch ${w.batch}`;
+  return `784-${w.hidden}-10 batch ${w.batch}${w.threads === 2 ? ', 2 threads' : ''}`;
 }
 
 export interface BenchOptions {

@@ -11,6 +11,7 @@ import { dataOption, stepSummary } from './common.js';
 import { githubActionBenchmark } from '../bench/github.js';
 import { markdownTable } from '../ci/step-summary.js';
 import { layerSpecs, parseLayerList } from '../model/layer-list.js';
+import { WIDE } from '../nn/fast/engine.js';
 import { addOptions, type ArgsOf, type OptionTable, parseOptions, parsers } from './options.js';
 
 export const BENCH_FORMATS = ['table', 'json', 'github-action-benchmark'] as const;
@@ -25,7 +26,12 @@ export const benchOptions = {
     description: 'instead of --hidden, a layer-list network to measure (as train --layers; activations default to relu; softmax output, log-likelihood cost, η 0.01), e.g. conv:20x5,pool:2,conv:40x5,pool:2,dense:100',
     parse: parseLayerList,
   },
-  threads: { flags: '--threads <list>', description: 'with --layers: thread counts to measure the conv layers on, comma-separated (1, 2)', default: '1,2', parse: threadList },
+  threads: {
+    flags: '--threads <list>',
+    description: `thread counts to measure, comma-separated (1, 2): the conv layers of --layers; with --hidden, hidden sizes of ${WIDE} or more (smaller ones run on one)`,
+    default: '1,2',
+    parse: threadList,
+  },
   batch: { flags: '--batch <sizes>', description: 'mini-batch sizes to measure, comma-separated', default: '10,100', parse: parsers.batchSizes },
   compareReference: {
     flags: '--compare-reference [path]',
@@ -70,7 +76,10 @@ function runBenchCommand(args: BenchArgs): void {
     for (const batch of args.batch) for (const threads of args.threads) workloads.push({ hidden: 0, batch, layers, threads });
   } else {
     for (const hidden of args.hidden) {
-      for (const batch of args.batch) workloads.push({ hidden, batch });
+      for (const batch of args.batch) {
+        for (const threads of args.threads) if (threads === 1 || hidden >= WIDE) workloads.push({ hidden, batch, ...(threads === 2 ? { threads } : {}) });
+        if (!args.threads.includes(1) && hidden < WIDE) workloads.push({ hidden, batch });
+      }
     }
   }
   // Checked before anything is measured (src/bench/baseline.ts).

@@ -28,6 +28,7 @@ import { renderTrainingChart } from '../ui/chart.js';
 import { writeReportFile } from './report.js';
 import { carryOn, defineOptions, parsers, resumableValues, type ArgsOf, type Given, type OptionTable } from './options.js';
 import { checkDistinctFiles, dataFilesIn } from './paths.js';
+import { sharesWithSecondThread, WIDE } from '../nn/fast/engine.js';
 import { saveWithFallback } from './save.js';
 import { StopSignals, STOP_SIGNALS, type StopSignal } from './signals.js';
 import { checkRunSize } from '../model/limits.js';
@@ -85,7 +86,7 @@ export const trainOptions = {
   trainSize: { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt, resumes: true },
   threads: {
     flags: '--threads <n>',
-    description: 'threads for the conv layers of --layers: auto (both timed as the run goes, the faster kept), 1 or 2; the results are the same bit for bit',
+    description: 'threads for the conv layers of --layers or a first hidden layer of ≥ 512 units: auto (both timed as the run goes, the faster kept), 1 or 2; the results are the same bit for bit',
     default: 'auto',
     parse: parsers.threads,
   },
@@ -264,7 +265,9 @@ function setUp(parsed: TrainArgs, given: Given<typeof trainOptions>): Run {
     }
     progress = newProgress(rng, trainOpts.eta);
   }
-  if (args.threads === 2 && !(isLayered(net) && net.layers.some((l) => l.kind === 'conv'))) throw new UserError('--threads 2: the second thread is for the conv layers of --layers; this network has none and runs on one thread');
+  if (args.threads === 2 && !(isLayered(net) ? net.layers.some((l) => l.kind === 'conv') : sharesWithSecondThread(net))) {
+    throw new UserError(`--threads 2: the second thread is for the conv layers of --layers and for a first hidden layer of ${WIDE} units or more; this network has neither and runs on one thread`);
+  }
   if (args.shift > 0 && !isLayered(net)) throw new UserError(`--shift ${args.shift}: shifted images are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)`);
   if (elastic && !isLayered(net)) throw new UserError('--elastic: elastic distortions are for layer-list networks; give --layers (e.g. --layers dense:100 for an MLP on that path)');
   const source = args.resume ?? initFrom;

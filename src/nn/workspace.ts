@@ -9,7 +9,8 @@
  * memory (WebAssembly's, see fast/wasm.ts); the other buffers are ordinary typed arrays.
  */
 import { PIXEL } from '../data/dataset.js';
-import { createFastMemory, type FastKernels } from './fast/wasm.js';
+import type { ThreadUse } from './fast/threads.js';
+import { createFastMemory, type FastKernels, type FastMemory } from './fast/wasm.js';
 import { layerViews, type Layout } from './layout.js';
 import { MemoryLimitError } from '../errors.js';
 
@@ -51,6 +52,12 @@ export interface Workspace {
   pixel: Float64Array;
   /** The sets whose pixel lists have been copied into the heap (fast/engine.ts `residentSet`), by set. */
   resident: Map<object, HeapSet>;
+  /** The kernels' memory itself (for a second thread on it: fast/engine.ts startSecondThread). */
+  memory: FastMemory;
+  /** Byte address of the control block of a second thread (fast/threads.ts CONTROL_BYTES). */
+  control: number;
+  /** The second thread on this memory, if one was started, and whether it is used now. */
+  threads: ThreadUse;
   /**
    * Grows the heap by `bytes` bytes and returns the byte address of the new room (64-byte
    * aligned). The contents stay; `heap`, `kernels` and every view above are remade in place
@@ -101,6 +108,7 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
     y: mem.add('i32', m),
     examples: mem.add('i32', m),
     pixel: mem.add('f64', 256),
+    control: mem.add('i32', 32), // CONTROL_BYTES, 64-byte aligned
   };
   // z, a and δ of layers 1..L (layer 0, the dense input, is the readable path's alone)
   const layer = sizes.map((n, l) => (l === 0 ? null : { z: mem.add('f64', m * n), a: mem.add('f64', m * n), delta: mem.add('f64', m * n) }));
@@ -122,6 +130,8 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
     velocityW: [],
     velocityB: [],
     resident: new Map(),
+    memory,
+    threads: { thread: null, split: false },
   } as unknown as Workspace;
   /** (Re)makes every view into the heap, in place. */
   const bind = () => {
@@ -146,6 +156,7 @@ export function createWorkspace(net: { readonly layout: Layout }, m: number, wit
     ws.y = v[parts.y] as Int32Array;
     ws.examples = v[parts.examples] as Int32Array;
     ws.pixel = f64(parts.pixel);
+    ws.control = v[parts.control].byteOffset;
   };
   bind();
   ws.pixel.set(PIXEL);

@@ -1,13 +1,16 @@
 /**
- * `--threads auto`: whether the conv layers run on one thread or two is decided by the clock, as
+ * `--threads auto`: whether the conv layers (or an MLP's wide first layer) run on one thread or two is decided by the clock, as
  * the run goes. Every `period` mini-batches, `probe` batches are timed alternately with two
  * threads and with one, and the faster setting is kept until the next probe; so a run adapts when
  * the other core becomes busy or free. The results do not depend on it: both settings compute
  * every number the same way (nn/fast/threads.ts).
  */
-import type { LayeredEngine } from './layered.js';
-
 export type ThreadSetting = 'auto' | 1 | 2;
+
+/** What the chooser switches: the threads an engine uses from the next step on. */
+export interface ThreadSwitch {
+  threads: 1 | 2;
+}
 
 export class ThreadChooser {
   private n = 0;
@@ -15,7 +18,7 @@ export class ThreadChooser {
   private two = 0;
 
   constructor(
-    private readonly engine: LayeredEngine,
+    private readonly engine: ThreadSwitch,
     private readonly probe = 32,
     private readonly period = 2000,
   ) {}

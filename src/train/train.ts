@@ -9,7 +9,7 @@
 import { ElasticDistortion, type ElasticOptions } from '../data/augment.js';
 import type { DigitSet } from '../data/dataset.js';
 import { LimitError } from '../errors.js';
-import { evaluateSet, moveNetworkInto, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
+import { evaluateSet, moveNetworkInto, sharesWithSecondThread, startSecondThread, stopSecondThread, trainMiniBatch, type EvalResult, type StepOptions } from '../nn/fast/engine.js';
 import { layeredMemory } from '../nn/fast/layered.js';
 import { cloneLayered, isLayered, type LayeredNetwork } from '../nn/layered.js';
 import type { Network } from '../nn/network.js';
@@ -17,7 +17,7 @@ import { Random } from '../nn/random.js';
 import { createWorkspace, type Workspace } from '../nn/workspace.js';
 import { availableParallelism } from 'node:os';
 import { evaluateSet as evaluateLayeredSet, LayeredEngine } from './layered.js';
-import { ThreadChooser, type ThreadSetting } from './threads.js';
+import { ThreadChooser, type ThreadSetting, type ThreadSwitch } from './threads.js';
 
 export type TrainOptions = {
   /** Learning rate η. */
@@ -178,7 +178,7 @@ export class Trainer {
     velocity?: Float64Array,
     /** Layer-list networks: data augmentation, random shifts of up to `shift` pixels and elastic distortions (see LayeredEngine). */
     augment: { shift: number; elastic?: ElasticOptions } = { shift: 0 },
-    /** Threads for the conv layers of a layer list (an MLP runs on one): 'auto' times both as it goes (train/threads.ts). */
+    /** Threads for the conv layers of a layer list or an MLP's wide first layer (other networks run on one): 'auto' times both as it goes (train/threads.ts). */
     threads: ThreadSetting = 'auto',
   ) {
     if (augment.shift > 0 && !isLayered(net)) throw new RangeError('shifted images are for layer-list networks (the MLP backend reads the images unshifted)');
@@ -192,10 +192,23 @@ export class Trainer {
       if (augment.elastic && augment.elastic.alpha > 0) this.layered.elastic = new ElasticDistortion(data.train.rows, data.train.cols, augment.elastic);
       progress.noiseState ??= (progress.rngState ^ 0x9e3779b9) >>> 0; // the dropout masks' own generator
     } else {
-      this.ws = createWorkspace(net, options.batch, options.momentum !== 0);
-      moveNetworkInto(net, this.ws); // the parameters now live in the kernels' memory (net.params is a new view)
-      if (velocity) this.ws.velocity.set(velocity);
-      this.evalWs = createWorkspace(net, 100);
+      const ws = createWorkspace(net, options.batch, options.momentum !== 0);
+      const evalWs = createWorkspace(net, 100);
+      this.ws = ws;
+      this.evalWs = evalWs;
+      moveNetworkInto(net, ws); // the parameters now live in the kernels' memory (net.params is a new view)
+      if (velocity) ws.velocity.set(velocity);
+      if (threads !== 1 && sharesWithSecondThread(net) && availableParallelism() > 1 && startSecondThread(ws) && startSecondThread(evalWs)) {
+        const both: ThreadSwitch = {
+          get threads() {
+            return ws.threads.split ? 2 : 1;
+          },
+          set threads(n: 1 | 2) {
+            ws.threads.split = evalWs.threads.split = n === 2;
+          },
+        };
+        if (threads === 'auto') this.chooser = new ThreadChooser(both);
+      }
     }
     this.order = new Int32Array(data.train.count);
     this.best = new Float64Array(net.params.length);
@@ -207,6 +220,8 @@ export class Trainer {
   /** Ends the second thread, if any (the trainer can still run, on one). */
   close(): void {
     this.layered?.close();
+    if (this.ws) stopSecondThread(this.ws);
+    if (this.evalWs) stopSecondThread(this.evalWs);
   }
 
   /** Momentum velocity (empty when momentum is off). */
@@ -256,7 +271,11 @@ export class Trainer {
         c = layered.step(train, order, start, size, step, noise!);
         this.chooser?.end();
         progress.noiseState = noise!.state;
-      } else c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
+      } else {
+        this.chooser?.begin();
+        c = trainMiniBatch(net as Network, ws!, train, order, start, size, step);
+        this.chooser?.end();
+      }
       if (!Number.isFinite(c)) throw new NonFiniteError(progress.epoch + 1, b + 1);
       progress.epochCostSum += c;
       progress.epochSeen += size;

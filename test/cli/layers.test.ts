@@ -238,11 +238,23 @@ describe('train --threads and --eta-decay', () => {
     expect(docs[2]).toEqual(docs[0]);
   });
 
-  it('--threads 2 for a network without conv layers: one line, exit 2', () => {
+  it('--threads 1, 2 and auto train the same wide MLP bit for bit (momentum and L2: every split pass)', () => {
+    const dir = tempDir();
+    const data = writeDataDir();
+    const docs = ['1', '2', 'auto'].map((t) => {
+      const out = join(dir, `h${t}.json`);
+      train(['--data', data, '--hidden', '515', '--epochs', '2', '--batch', '12', '--momentum', '0.5', '--lambda', '1', '--threads', t, '--out', out]);
+      return state(read(out));
+    });
+    expect(docs[1]).toEqual(docs[0]);
+    expect(docs[2]).toEqual(docs[0]);
+  });
+
+  it('--threads 2 for a network without conv layers or a wide first layer: one line, exit 2', () => {
     const r = run(['--data', writeDataDir(), '--hidden', '5', '--threads', '2', '--out', join(tempDir(), 'x.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/--threads 2: .*conv/);
+    expect(r.stderr).toMatch(/--threads 2: .*conv layers .* 512 units or more; this network has neither/);
     expect(run(['--data', writeDataDir(), '--threads', '3']).stderr).toMatch(/--threads.*auto, 1 or 2/);
   });
 

@@ -21,6 +21,12 @@
  *     sigmoid output, σ', the −η/m scaling and BP3's bias sums are kernels too (assembly/steps.ts).
  *     The other activations and costs run in functions.ts, as before.
  *
+ *  5. With a second thread (startSecondThread), a wide first layer (≥ WIDE units) is shared:
+ *     the worker computes units 0 … H/2 of z^1 and of the update of W^1, this thread the rest,
+ *     and the element-wise passes over layer 1 and W^1 (σ, σ', momentum and L2) are halved the
+ *     same way. Every number is computed whole by one thread, by the same operations: the
+ *     results are the same bit for bit.
+ *
  * The gradient summed per parameter is the same as network.ts's backprop; the order of the
  * additions differs, so a training trajectory agrees with the readable path to within rounding
  * (the tests measure how close). Activations and costs are functions.ts's, shared with network.ts
@@ -31,6 +37,7 @@ import { PIXEL } from '../../data/dataset.js';
 import { activate, activateOutput, argmax, costFunction, mulDerivative, type Activation } from '../functions.js';
 import { adoptParameters, type Network } from '../network.js';
 import type { HeapSet, Workspace } from '../workspace.js';
+import { KernelThread, THREAD_OPS } from './threads.js';
 
 export interface StepOptions {
   /** Learning rate η. */
@@ -106,8 +113,62 @@ export function gatherSparse(set: DigitSet, order: Int32Array | null, start: num
 
 /** a = f(z) for the n numbers of z and a (the sigmoid in the kernels, the others in functions.ts). */
 function activateAll(ws: Workspace, f: Activation, z: Float64Array, a: Float64Array, n: number): void {
-  if (f === 'sigmoid') ws.kernels.sigmoid(z.byteOffset, a.byteOffset, n);
-  else activate(f, z, a, 0, n);
+  if (f !== 'sigmoid') return activate(f, z, a, 0, n);
+  const half = workerShare(ws, n, ELEMENTWISE);
+  if (half) ws.threads.thread!.start(THREAD_OPS.sigmoid, z.byteOffset, a.byteOffset, half);
+  ws.kernels.sigmoid(z.byteOffset + half * 8, a.byteOffset + half * 8, n - half);
+  if (half) ws.threads.thread!.finish();
+}
+
+/** x ← c·x over n numbers at byte pX, halved with the second thread when it is in use and n is large. */
+function scaleAll(ws: Workspace, pX: number, n: number, c: number): void {
+  const half = workerShare(ws, n, ELEMENTWISE);
+  if (half) ws.threads.thread!.start(THREAD_OPS.scale, pX, half, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, c);
+  ws.kernels.scale(pX + half * 8, n - half, c);
+  if (half) ws.threads.thread!.finish();
+}
+
+/** y ← y + c·x over n numbers (x at byte pX, y at pY), halved as scaleAll. */
+function addScaledAll(ws: Workspace, pX: number, pY: number, n: number, c: number): void {
+  const half = workerShare(ws, n, ELEMENTWISE);
+  if (half) ws.threads.thread!.start(THREAD_OPS.addScaled, pX, pY, half, 0, 0, 0, 0, 0, 0, 0, 0, 0, c);
+  ws.kernels.addScaled(pX + half * 8, pY + half * 8, n - half, c);
+  if (half) ws.threads.thread!.finish();
+}
+
+/** Element-wise passes shorter than this stay on one thread (the hand-off would cost more than it saves). */
+const ELEMENTWISE = 4096;
+
+/**
+ * How many of n items (units, numbers) the second thread takes now: an even half when it is
+ * there and in use and n ≥ least, else 0 (this thread does all).
+ */
+function workerShare(ws: Workspace, n: number, least: number): number {
+  return ws.threads.split && ws.threads.thread !== null && n >= least ? (n >> 2) << 1 : 0;
+}
+
+/**
+ * Starts a second thread on ws's memory (WebAssembly only; ws.threads.split then switches its
+ * use, on from the start). Returns false, starting nothing, for the TypeScript loops.
+ */
+export function startSecondThread(ws: Workspace): boolean {
+  const { module, memory } = ws.memory;
+  if (module === null || memory === null) return false;
+  ws.threads.thread ??= new KernelThread(module, memory, ws.control);
+  ws.threads.split = true;
+  return true;
+}
+
+/** Ends ws's second thread, if any (ws then runs on one). */
+export function stopSecondThread(ws: Workspace): void {
+  ws.threads.thread?.close();
+  ws.threads.thread = null;
+  ws.threads.split = false;
+}
+
+/** Whether a second thread has work to share in this network (a first layer of ≥ WIDE units). */
+export function sharesWithSecondThread(net: Network): boolean {
+  return net.sizes.length > 2 && net.sizes[1] >= WIDE;
 }
 
 /**
@@ -117,7 +178,7 @@ function activateAll(ws: Workspace, f: Activation, z: Float64Array, a: Float64Ar
  * on. Timed alone there, the row kernels took 0.77–0.79 of the blocks' time at 800 units, 0.88
  * (forward) and 1.12 (update) at 400, more at 100 and 200.
  */
-const WIDE = 512;
+export const WIDE = 512;
 
 /**
  * z^1 = W^1 x + b^1 over the gathered non-zero pixels, then a^1 = f(z^1), with the parameters at
@@ -125,7 +186,15 @@ const WIDE = 512;
  */
 function forwardFirstLayer(net: Network, ws: Workspace, m: number, params: Float64Array): void {
   const H = net.sizes[1];
-  (H >= WIDE ? ws.kernels.denseForwardSparseRows : ws.kernels.denseForwardSparse)(address(net.W[0], net, params), address(net.b[0], net, params), ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
+  const pW = address(net.W[0], net, params);
+  const pB = address(net.b[0], net, params);
+  if (H < WIDE) ws.kernels.denseForwardSparse(pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
+  else {
+    const half = workerShare(ws, H, WIDE);
+    if (half) ws.threads.thread!.start(THREAD_OPS.denseForwardSparseRows, pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H, 0, half);
+    ws.kernels.denseForwardSparseRows(pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H, half, H);
+    if (half) ws.threads.thread!.finish();
+  }
   if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
   else activateAll(ws, net.activation, ws.z[1], ws.a[1], m * H);
 }
@@ -215,8 +284,13 @@ export function backwardPass(net: Network, ws: Workspace, m: number, eta: number
     const up = ws.delta[l + 1];
     const d = ws.delta[l];
     ws.kernels.denseBackwardInput(W.byteOffset, up.byteOffset, d.byteOffset, m, n, nUp);
-    if (net.activation === 'sigmoid') ws.kernels.sigmoidDerivative(ws.a[l].byteOffset, d.byteOffset, m * n);
-    else mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
+    if (net.activation !== 'sigmoid') mulDerivative(net.activation, ws.z[l], ws.a[l], d, m * n);
+    else {
+      const half = workerShare(ws, m * n, ELEMENTWISE);
+      if (half) ws.threads.thread!.start(THREAD_OPS.sigmoidDerivative, ws.a[l].byteOffset, d.byteOffset, half);
+      ws.kernels.sigmoidDerivative(ws.a[l].byteOffset + half * 8, d.byteOffset + half * 8, m * n - half);
+      if (half) ws.threads.thread!.finish();
+    }
   }
   // Every δ scaled by −η/m: the step below adds the gradient straight into the parameters.
   const scale = -eta / m;
@@ -242,18 +316,23 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
   const decay = (-opt.eta * opt.lambda) / opt.n;
   const k = ws.kernels;
   if (momentum) {
-    k.scale(tW.byteOffset, tW.length, opt.momentum);
+    scaleAll(ws, tW.byteOffset, tW.length, opt.momentum);
     k.scale(tB.byteOffset, nOut, opt.momentum);
   }
-  if (decay !== 0) k.addScaled(W.byteOffset, tW.byteOffset, W.length, decay);
+  if (decay !== 0) addScaledAll(ws, W.byteOffset, tW.byteOffset, W.length, decay);
   const d = ws.delta[l + 1];
   // BP3: b += Σ_x (−η/m) δ_x
   k.addRows(tB.byteOffset, d.byteOffset, m, nOut);
   // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
-  if (l === 0) (nOut >= WIDE ? k.denseUpdateSparseRows : k.denseUpdateSparse)(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
-  else k.denseUpdate(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
+  if (l === 0 && nOut < WIDE) k.denseUpdateSparse(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
+  else if (l === 0) {
+    const half = workerShare(ws, nOut, WIDE);
+    if (half) ws.threads.thread!.start(THREAD_OPS.denseUpdateSparseRows, tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, 0, half);
+    k.denseUpdateSparseRows(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, half, nOut);
+    if (half) ws.threads.thread!.finish();
+  } else k.denseUpdate(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
   if (momentum) {
-    k.addScaled(tW.byteOffset, W.byteOffset, W.length, 1);
+    addScaledAll(ws, tW.byteOffset, W.byteOffset, W.length, 1);
     k.addScaled(tB.byteOffset, b.byteOffset, nOut, 1);
   }
 }

@@ -9,7 +9,7 @@
 import { type ConvDims } from '../layers/conv.js';
 import { type PoolDims } from '../layers/pool.js';
 import { adoptLayeredParameters, createLayeredWorkspace, readableOps, type BufferMaker, type LayerOps, type LayeredNetwork, type LayeredWorkspace } from '../layered.js';
-import { CONTROL_BYTES, KernelThread, THREAD_OPS } from './threads.js';
+import { CONTROL_BYTES, KernelThread, THREAD_OPS, type ThreadUse } from './threads.js';
 import { createFastMemory, fastBackend, type FastBackend, type FastMemory } from './wasm.js';
 
 /** The exports of assembly/conv.ts and the dense loops used here (byte addresses in one memory). */
@@ -25,13 +25,7 @@ interface ConvKernels {
   addRows(pB: number, pD: number, m: number, n: number): void;
 }
 
-/** How a conv layer's work is shared: by one thread, or by two (threads.ts). */
-export interface ThreadUse {
-  /** The second thread, or null. */
-  thread: KernelThread | null;
-  /** Whether the conv kernels split their work with it now (switchable between batches). */
-  split: boolean;
-}
+export type { ThreadUse };
 
 /**
  * The loops of ../layered.ts on the WebAssembly kernels of `mem` (every array given them must be

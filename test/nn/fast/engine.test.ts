@@ -3,7 +3,7 @@ import { gatherImage } from '../../../src/data/dataset.js';
 import { backprop, feedforward, sgdStep } from '../../../src/nn/network.js';
 import { ACTIVATIONS, COSTS, OUTPUTS } from '../../../src/nn/functions.js';
 import { GRADCHECK_TOLERANCE, gradientCheck } from '../../../src/nn/gradcheck.js';
-import { evaluateSet, trainMiniBatch } from '../../../src/nn/fast/engine.js';
+import { evaluateSet, startSecondThread, stopSecondThread, trainMiniBatch, WIDE } from '../../../src/nn/fast/engine.js';
 import { cloneNetwork, createNetwork } from '../../../src/nn/network.js';
 import { Random } from '../../../src/nn/random.js';
 import { newProgress, Trainer, DEFAULT_TRAIN_OPTIONS } from '../../../src/train/train.js';
@@ -137,6 +137,39 @@ describe('the fast kernels\' memory', () => {
     const other = createWorkspace(copy, 7);
     expect(evaluateSet(copy, other, set)).toEqual(evaluateSet(net, createWorkspace(net, 30), set));
   });
+});
+
+describe('a second thread on a wide first layer', () => {
+  const bits = (p: Float64Array) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex');
+  for (const [activation, momentum, lambda] of [['sigmoid', 0.5, 3], ['relu', 0, 0]] as const) {
+    it(`${activation}${momentum ? ', momentum and L2' : ''}: the same steps and evaluations bit for bit as one thread, switched on and off between batches`, () => {
+      const set = randomSet(60, 8, 8, 4);
+      const H = WIDE + 3; // odd: the halves meet off the SIMD lanes
+      const one = createNetwork({ sizes: [64, H, 4], activation, output: 'softmax', cost: 'cross-entropy' }, new Random(6), 'scaled');
+      const two = cloneNetwork(one);
+      const ws1 = createWorkspace(one, 10, momentum > 0);
+      const ws2 = createWorkspace(two, 10, momentum > 0);
+      expect(startSecondThread(ws2)).toBe(true);
+      try {
+        const opt = { eta: 0.3, lambda, n: 60, momentum };
+        for (let b = 0; b < 6; b++) {
+          ws2.threads.split = b !== 3; // also back to one thread for a batch
+          expect(trainMiniBatch(two, ws2, set, null, b * 10, 10, opt)).toBe(trainMiniBatch(one, ws1, set, null, b * 10, 10, opt));
+          expect(bits(two.params)).toBe(bits(one.params));
+        }
+        const outputs = [new Float64Array(60 * 4), new Float64Array(60 * 4)];
+        const e1 = createWorkspace(one, 100);
+        const e2 = createWorkspace(two, 100);
+        startSecondThread(e2);
+        expect(evaluateSet(two, e2, set, { outputs: outputs[1] })).toEqual(evaluateSet(one, e1, set, { outputs: outputs[0] }));
+        expect(bits(outputs[1])).toBe(bits(outputs[0]));
+        stopSecondThread(e2);
+      } finally {
+        stopSecondThread(ws2);
+      }
+      expect(ws2.threads.thread).toBe(null);
+    });
+  }
 });
 
 describe('reproducibility', () => {

@@ -158,7 +158,7 @@ describe('the gather from the set held in the kernels\' memory', () => {
   });
 });
 
-describe('the row-by-row first layer for wide layers gives the blocks\' results, bit for bit', () => {
+describe('the row-by-row first layer for wide layers gives the blocks\' results, bit for bit, whole or in ranges of units', () => {
   for (const H of [1, 2, 3, 7, 8, 9, 30, 61, 513]) {
     it(`width ${H}: denseForwardSparseRows, denseUpdateSparseRows`, () => {
       const rng = new Random(H + 1);
@@ -190,10 +190,19 @@ describe('the row-by-row first layer for wide layers gives the blocks\' results,
       }
       S[m] = q;
       k.denseForwardSparse(pW1, pB, pZ1, pV, pR, pS, m, H);
-      k.denseForwardSparseRows(pW1, pB, pZ2, pV, pR, pS, m, H);
+      k.denseForwardSparseRows(pW1, pB, pZ2, pV, pR, pS, m, H, 0, H);
       expect(bits(F(pZ2, m * H))).toEqual(bits(F(pZ1, m * H)));
+      // in two ranges of units (as two threads share them), at every split point: the same numbers
+      for (const cut of new Set([0, 1, H >> 1, ((H >> 2) << 1), H - 1, H])) {
+        F(pZ2, m * H).fill(NaN);
+        k.denseForwardSparseRows(pW1, pB, pZ2, pV, pR, pS, m, H, 0, cut);
+        k.denseForwardSparseRows(pW1, pB, pZ2, pV, pR, pS, m, H, cut, H);
+        expect(bits(F(pZ2, m * H))).toEqual(bits(F(pZ1, m * H)));
+      }
       k.denseUpdateSparse(pW1, pD, pV, pR, pS, m, H);
-      k.denseUpdateSparseRows(pW2, pD, pV, pR, pS, m, H);
+      const cut = H >> 1;
+      k.denseUpdateSparseRows(pW2, pD, pV, pR, pS, m, H, cut, H);
+      k.denseUpdateSparseRows(pW2, pD, pV, pR, pS, m, H, 0, cut);
       expect(bits(F(pW2, nW))).toEqual(bits(F(pW1, nW)));
       expect(bits(F(pW2, nW))).not.toEqual(bits(W)); // the update did something
     });
