@@ -22,10 +22,12 @@
  *     The other activations and costs run in functions.ts, as before.
  *
  *  5. With a second thread (startSecondThread), a wide first layer (≥ WIDE units) is shared:
- *     the worker computes units 0 … H/2 of z^1 and of the update of W^1, this thread the rest,
- *     and the element-wise passes over layer 1 and W^1 (σ, σ', momentum and L2) are halved the
- *     same way. Every number is computed whole by one thread, by the same operations: the
- *     results are the same bit for bit.
+ *     the worker computes z^1 for the first half of the batch's examples and updates the rows of
+ *     W^1 of the first half of the pixels, this thread the rest, and the element-wise passes over
+ *     layer 1 and W^1 (σ, σ', momentum and L2) are halved. (Halving the units of every row
+ *     instead, for z^1 and W^1 alike, made both threads slower than one: they wrote the same rows
+ *     at the same time.) Every number is computed whole by one thread, by the same operations:
+ *     the results are the same bit for bit.
  *
  * The gradient summed per parameter is the same as network.ts's backprop; the order of the
  * additions differs, so a training trajectory agrees with the readable path to within rounding
@@ -136,15 +138,18 @@ function addScaledAll(ws: Workspace, pX: number, pY: number, n: number, c: numbe
   if (half) ws.threads.thread!.finish();
 }
 
+/** Past every row start (denseUpdateSparseRows's hi for "up to the last row"). */
+const ALL_ROWS = 2 ** 31 - 1;
+
 /** Element-wise passes shorter than this stay on one thread (the hand-off would cost more than it saves). */
 const ELEMENTWISE = 4096;
 
 /**
- * How many of n items (units, numbers) the second thread takes now: an even half when it is
- * there and in use and n ≥ least, else 0 (this thread does all).
+ * How many of n items (examples, rows, numbers) the second thread takes now: the first n/2
+ * (rounded down) when it is there and in use and n ≥ least, else 0 (this thread does all).
  */
 function workerShare(ws: Workspace, n: number, least: number): number {
-  return ws.threads.split && ws.threads.thread !== null && n >= least ? (n >> 2) << 1 : 0;
+  return ws.threads.split && ws.threads.thread !== null && n >= least ? n >> 1 : 0;
 }
 
 /**
@@ -190,9 +195,11 @@ function forwardFirstLayer(net: Network, ws: Workspace, m: number, params: Float
   const pB = address(net.b[0], net, params);
   if (H < WIDE) ws.kernels.denseForwardSparse(pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H);
   else {
-    const half = workerShare(ws, H, WIDE);
-    if (half) ws.threads.thread!.start(THREAD_OPS.denseForwardSparseRows, pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H, 0, half);
-    ws.kernels.denseForwardSparseRows(pW, pB, ws.z[1].byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, H, half, H);
+    // with two threads, by examples: the worker's z^1 rows 0 … m/2, this thread's the rest
+    const half = workerShare(ws, m, 2);
+    const { z, xValue, xRow, nzStart } = ws;
+    if (half) ws.threads.thread!.start(THREAD_OPS.denseForwardSparseRows, pW, pB, z[1].byteOffset, xValue.byteOffset, xRow.byteOffset, nzStart.byteOffset, half, H);
+    ws.kernels.denseForwardSparseRows(pW, pB, z[1].byteOffset + half * H * 8, xValue.byteOffset, xRow.byteOffset, nzStart.byteOffset + half * 4, m - half, H);
     if (half) ws.threads.thread!.finish();
   }
   if (net.sizes.length === 2) finishLayer(net, ws, 1, m); // no hidden layer: this is the output
@@ -326,10 +333,11 @@ export function stepLayer(net: Network, ws: Workspace, m: number, opt: StepOptio
   // BP4: W += Σ_x a_x (−η/m δ_x)ᵀ, over the non-zero pixels for the first layer
   if (l === 0 && nOut < WIDE) k.denseUpdateSparse(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut);
   else if (l === 0) {
-    const half = workerShare(ws, nOut, WIDE);
-    if (half) ws.threads.thread!.start(THREAD_OPS.denseUpdateSparseRows, tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, 0, half);
-    k.denseUpdateSparseRows(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, half, nOut);
-    if (half) ws.threads.thread!.finish();
+    // with two threads, by rows of W^1 (pixels): the worker's below the middle pixel, this thread's from there
+    const cut = workerShare(ws, nIn, 2) * nOut;
+    if (cut) ws.threads.thread!.start(THREAD_OPS.denseUpdateSparseRows, tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, 0, cut);
+    k.denseUpdateSparseRows(tW.byteOffset, d.byteOffset, ws.xValue.byteOffset, ws.xRow.byteOffset, ws.nzStart.byteOffset, m, nOut, cut, ALL_ROWS);
+    if (cut) ws.threads.thread!.finish();
   } else k.denseUpdate(tW.byteOffset, ws.a[l].byteOffset, d.byteOffset, m, nIn, nOut);
   if (momentum) {
     addScaledAll(ws, tW.byteOffset, W.byteOffset, W.length, 1);

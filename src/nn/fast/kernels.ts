@@ -18,7 +18,7 @@ export interface FastKernels {
   sigmoidDerivative(pA: number, pD: number, n: number): void;
   quadraticSigmoid(pA: number, pD: number, pY: number, m: number, n: number, sum: number): number;
   addRows(pB: number, pD: number, m: number, n: number): void;
-  /** denseForwardSparse and denseUpdateSparse row by row, for wide layers (the same results), for the units j0 … j1 of the H (a row's length) only. */
-  denseForwardSparseRows(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number, j0: number, j1: number): void;
-  denseUpdateSparseRows(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number, j0: number, j1: number): void;
+  /** denseForwardSparse and denseUpdateSparse row by row, for wide layers (the same results); the update only for the rows of W starting at element lo ≤ xRow[q] < hi. */
+  denseForwardSparseRows(pW: number, pB: number, pZ: number, pV: number, pR: number, pS: number, m: number, H: number): void;
+  denseUpdateSparseRows(pW: number, pD: number, pV: number, pR: number, pS: number, m: number, H: number, lo: number, hi: number): void;
 }

@@ -13,39 +13,41 @@ export function plainKernels(buffer: ArrayBuffer): FastKernels {
   // the blocks and the row-by-row variants for wide layers are the same loops here (over all H units)
   return {
     ...k,
-    denseForwardSparse: (pW, pB, pZ, pV, pR, pS, m, H) => k.denseForwardSparseRows(pW, pB, pZ, pV, pR, pS, m, H, 0, H),
-    denseUpdateSparse: (pW, pD, pV, pR, pS, m, H) => k.denseUpdateSparseRows(pW, pD, pV, pR, pS, m, H, 0, H),
+    denseForwardSparseRows: k.denseForwardSparse,
+    denseUpdateSparse: (pW, pD, pV, pR, pS, m, H) => k.denseUpdateSparseRows(pW, pD, pV, pR, pS, m, H, 0, 2 ** 31 - 1),
   };
 }
 
-function plainLoops(buffer: ArrayBuffer): Omit<FastKernels, 'denseForwardSparse' | 'denseUpdateSparse'> {
+function plainLoops(buffer: ArrayBuffer): Omit<FastKernels, 'denseForwardSparseRows' | 'denseUpdateSparse'> {
   const F = new Float64Array(buffer);
   const I = new Int32Array(buffer);
   const U8 = new Uint8Array(buffer);
   const U16 = new Uint16Array(buffer);
   return {
-    /** z^1_j = b_j + Σ_q xValue[q] · W[xRow[q] + j] over example x's non-zero pixels, in pixel order, for j in j0 … j1 (H: the length of a row of W). */
-    denseForwardSparseRows(pW, pB, pZ, pV, pR, pS, m, H, j0, j1) {
+    /** z^1_j = b_j + Σ_q xValue[q] · W[xRow[q] + j] over example x's non-zero pixels, in pixel order. */
+    denseForwardSparse(pW, pB, pZ, pV, pR, pS, m, H) {
       const W = pW >> 3, B = pB >> 3, Z = pZ >> 3, V = pV >> 3, R = pR >> 2, S = pS >> 2;
       for (let x = 0; x < m; x++) {
         const z = Z + x * H;
-        for (let j = j0; j < j1; j++) F[z + j] = F[B + j];
+        for (let j = 0; j < H; j++) F[z + j] = F[B + j];
         for (let q = I[S + x]; q < I[S + x + 1]; q++) {
           const v = F[V + q];
           const w = W + I[R + q];
-          for (let j = j0; j < j1; j++) F[z + j] += F[w + j] * v;
+          for (let j = 0; j < H; j++) F[z + j] += F[w + j] * v;
         }
       }
     },
-    /** Row xRow[q] of W += xValue[q] · δ_x, example by example (δ already scaled by −η/m), for j in j0 … j1. */
-    denseUpdateSparseRows(pW, pD, pV, pR, pS, m, H, j0, j1) {
+    /** Row xRow[q] of W += xValue[q] · δ_x, example by example (δ already scaled by −η/m), for the rows starting at lo ≤ xRow[q] < hi. */
+    denseUpdateSparseRows(pW, pD, pV, pR, pS, m, H, lo, hi) {
       const W = pW >> 3, D = pD >> 3, V = pV >> 3, R = pR >> 2, S = pS >> 2;
       for (let x = 0; x < m; x++) {
         const d = D + x * H;
         for (let q = I[S + x]; q < I[S + x + 1]; q++) {
+          const r = I[R + q];
+          if (r < lo || r >= hi) continue;
           const v = F[V + q];
-          const w = W + I[R + q];
-          for (let j = j0; j < j1; j++) F[w + j] += v * F[d + j];
+          const w = W + r;
+          for (let j = 0; j < H; j++) F[w + j] += v * F[d + j];
         }
       }
     },

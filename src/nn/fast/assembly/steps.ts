@@ -194,24 +194,21 @@ export function addRows(pB: usize, pD: usize, m: i32, n: i32): void {
  * denseForwardSparse for wide layers (see ../engine.ts for when): the same sums, z_j = b_j + Σ_q
  * xValue[q] · W[xRow[q] + j] in pixel order, but pixel by pixel over whole rows, the sums kept in
  * memory (z, n · 8 bytes, stays in the L1 cache): each row of W is read once, front to back, which
- * the processor's prefetcher follows, instead of once per block of units. Only the units
- * j0 … j1 (of the H in a row) are computed, so that two threads can share a layer; each z_j is
- * the same sum whichever range it falls in.
+ * the processor's prefetcher follows, instead of once per block of units. (Two threads share it
+ * by examples: each computes whole rows of z.)
  */
-export function denseForwardSparseRows(pW: usize, pB: usize, pZ: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32, j0: i32, j1: i32): void {
-  const first = <usize>j0 << 3;
-  const even = <usize>((j1 - j0) & ~1) << 3;
-  const bytes = <usize>(j1 - j0) << 3;
-  const stride = <usize>H << 3;
+export function denseForwardSparseRows(pW: usize, pB: usize, pZ: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32): void {
+  const even = <usize>(H & ~1) << 3;
+  const bytes = <usize>H << 3;
   for (let x = 0; x < m; x++) {
     const q0 = load<i32>(pS + (<usize>x << 2));
     const q1 = load<i32>(pS + (<usize>x << 2), 4);
-    const z = pZ + <usize>x * stride + first;
-    memory.copy(z, pB + first, bytes);
+    const z = pZ + <usize>x * bytes;
+    memory.copy(z, pB, bytes);
     for (let q = q0; q < q1; q++) {
       const s = load<f64>(pV + (<usize>q << 3));
       const v = f64x2.splat(s);
-      const w = pW + (<usize>load<i32>(pR + (<usize>q << 2)) << 3) + first;
+      const w = pW + (<usize>load<i32>(pR + (<usize>q << 2)) << 3);
       let o: usize = 0;
       for (; o + 64 <= even; o += 64) {
         v128.store(z + o, f64x2.add(v128.load(z + o), f64x2.mul(v128.load(w + o), v)));
@@ -225,20 +222,27 @@ export function denseForwardSparseRows(pW: usize, pB: usize, pZ: usize, pV: usiz
   }
 }
 
-/** denseUpdateSparse for wide layers: row xRow[q] of W += xValue[q] · δ_x, example by example, each row front to back, for the units j0 … j1 only (see denseForwardSparseRows). */
-export function denseUpdateSparseRows(pW: usize, pD: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32, j0: i32, j1: i32): void {
-  const first = <usize>j0 << 3;
-  const even = <usize>((j1 - j0) & ~1) << 3;
-  const bytes = <usize>(j1 - j0) << 3;
-  const stride = <usize>H << 3;
+/**
+ * denseUpdateSparse for wide layers: row xRow[q] of W += xValue[q] · δ_x, example by example, each
+ * row front to back (see denseForwardSparseRows), for the rows that start at lo ≤ xRow[q] < hi
+ * only (element offsets: pixel i's row starts at i·H), so that two threads can share W^1 by rows,
+ * each updating rows of its own. Each weight receives the same terms in the same order
+ * whichever thread updates it. (Splitting the units of each row instead made both threads twice as slow: they wrote
+ * the same rows at once.)
+ */
+export function denseUpdateSparseRows(pW: usize, pD: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32, lo: i32, hi: i32): void {
+  const even = <usize>(H & ~1) << 3;
+  const bytes = <usize>H << 3;
   for (let x = 0; x < m; x++) {
     const q0 = load<i32>(pS + (<usize>x << 2));
     const q1 = load<i32>(pS + (<usize>x << 2), 4);
-    const d = pD + <usize>x * stride + first;
+    const d = pD + <usize>x * bytes;
     for (let q = q0; q < q1; q++) {
+      const r = load<i32>(pR + (<usize>q << 2));
+      if (r < lo || r >= hi) continue;
       const s = load<f64>(pV + (<usize>q << 3));
       const v = f64x2.splat(s);
-      const w = pW + (<usize>load<i32>(pR + (<usize>q << 2)) << 3) + first;
+      const w = pW + (<usize>r << 3);
       let o: usize = 0;
       for (; o + 64 <= even; o += 64) {
         v128.store(w + o, f64x2.add(v128.load(w + o), f64x2.mul(v, v128.load(d + o))));
