@@ -76,10 +76,8 @@ function runBenchCommand(args: BenchArgs): void {
     for (const batch of args.batch) for (const threads of args.threads) workloads.push({ hidden: 0, batch, layers, threads });
   } else {
     for (const hidden of args.hidden) {
-      for (const batch of args.batch) {
-        for (const threads of args.threads) if (threads === 1 || hidden >= WIDE) workloads.push({ hidden, batch, ...(threads === 2 ? { threads } : {}) });
-        if (!args.threads.includes(1) && hidden < WIDE) workloads.push({ hidden, batch });
-      }
+      const counts = hidden >= WIDE ? args.threads : [1]; // a narrower MLP runs on one thread
+      for (const batch of args.batch) for (const threads of counts) workloads.push(threads === 2 ? { hidden, batch, threads } : { hidden, batch });
     }
   }
   // Checked before anything is measured (src/bench/baseline.ts).

@@ -86,7 +86,7 @@ export const trainOptions = {
   trainSize: { flags: '--train-size <n>', description: 'train on the first n images of the training split only', defaultText: '50000 (all)', parse: parsers.positiveInt, resumes: true },
   threads: {
     flags: '--threads <n>',
-    description: 'threads for the conv layers of --layers or a first hidden layer of ≥ 512 units: auto (both timed as the run goes, the faster kept), 1 or 2; the results are the same bit for bit',
+    description: `threads for the conv layers of --layers or a first hidden layer of ≥ ${WIDE} units: auto (both timed as the run goes, the faster kept), 1 or 2; the results are the same bit for bit`,
     default: 'auto',
     parse: parsers.threads,
   },

@@ -2,8 +2,8 @@
  * The second core: a worker thread running the same WebAssembly kernels on the same (shared)
  * memory, so that a layer's work can be split in two — for a conv layer the filters f0 … f1 of
  * the forward pass and of BP3/BP4, the input channels c0 … c1 of ∂C/∂a (assembly/conv.ts); for a
- * wide first layer of an MLP the units j0 … j1 (assembly/steps.ts), and the element-wise passes
- * (σ, σ', the scalings of momentum and L2) by halves. Each output is computed whole by one
+ * wide first layer of an MLP the examples of z^1 and the rows of W^1 (../engine.ts), and the
+ * element-wise passes (σ, σ', the scalings of momentum and L2) by halves. Each output is computed whole by one
  * thread, in the readable order: the results are bit for bit those of one thread, whichever
  * thread computes what.
  *

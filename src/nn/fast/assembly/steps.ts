@@ -226,9 +226,8 @@ export function denseForwardSparseRows(pW: usize, pB: usize, pZ: usize, pV: usiz
  * denseUpdateSparse for wide layers: row xRow[q] of W += xValue[q] · δ_x, example by example, each
  * row front to back (see denseForwardSparseRows), for the rows that start at lo ≤ xRow[q] < hi
  * only (element offsets: pixel i's row starts at i·H), so that two threads can share W^1 by rows,
- * each updating rows of its own. Each weight receives the same terms in the same order
- * whichever thread updates it. (Splitting the units of each row instead made both threads twice as slow: they wrote
- * the same rows at once.)
+ * each updating rows of its own (../engine.ts). Each weight receives the same terms in the same
+ * order whichever thread updates it.
  */
 export function denseUpdateSparseRows(pW: usize, pD: usize, pV: usize, pR: usize, pS: usize, m: i32, H: i32, lo: i32, hi: i32): void {
   const even = <usize>(H & ~1) << 3;
